@@ -1,0 +1,304 @@
+//! forge.yaml → [`Config`]: parsing, variables, the typed model, validation and the
+//! expansion into resource declarations.
+//!
+//! [`load`] reports every problem it finds, each located at `file:line:column` with the
+//! offending text and a hint ([`Problems`]). Nothing here touches the network.
+
+mod de;
+pub mod defaults;
+mod diag;
+mod expand;
+mod located;
+pub mod model;
+pub mod naming;
+pub mod tree;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+pub use diag::{Problem, ProblemKind, Problems, did_you_mean};
+pub use expand::{Dep, ResourceDecl};
+pub use located::Located;
+pub use model::ForgeFile;
+pub use tree::Span;
+
+use crate::template::{self, Placeholder};
+use de::{DeErrorKind, LocatedDeError};
+use tree::{Node, Value, display_path};
+
+/// Errors from loading forge.yaml.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    /// The file could not be read.
+    #[error("cannot read `{path}`")]
+    #[diagnostic(code(forge::config::read), help("pass the file with `-f PATH`, or run forge in the directory holding forge.yaml"))]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file has problems.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(#[from] Box<Problems>),
+}
+
+/// A user-declared output.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OutputDecl {
+    /// Output name.
+    pub name: String,
+    /// Value, possibly with `${kind.name.attr}` placeholders.
+    pub value: String,
+    /// Hidden unless asked for.
+    pub sensitive: bool,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// A loaded, validated forge.yaml.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text, for diagnostics.
+    pub text: Arc<str>,
+    /// The work directory: relative paths are resolved against it; state lives in `.forge/` below it.
+    pub work_dir: PathBuf,
+    /// The typed model.
+    pub file: ForgeFile,
+    /// The resources it declares, in declaration order.
+    pub resources: Vec<ResourceDecl>,
+    /// Its outputs.
+    pub outputs: Vec<OutputDecl>,
+    /// Digest of everything that determines a plan (resolved specs, dependencies, outputs).
+    pub digest: String,
+}
+
+impl Config {
+    /// Turns problems found after loading (e.g. a dependency cycle) into the same diagnostics.
+    pub fn problems(&self, problems: Vec<Problem>) -> Problems {
+        Problems::new(self.path.clone(), self.text.clone(), problems)
+    }
+
+    /// A resource declaration by address.
+    pub fn resource(&self, addr: &crate::addr::ResourceAddr) -> Option<&ResourceDecl> {
+        self.resources.iter().find(|r| &r.addr == addr)
+    }
+}
+
+/// Environment lookups, injectable for tests.
+pub trait Env {
+    /// The variable's value, if set.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl Env for BTreeMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+/// Reads and validates forge.yaml.
+pub fn load(path: &Path, work_dir: &Path, env: &dyn Env) -> Result<Config, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    parse(path, text, work_dir, env)
+}
+
+/// Validates forge.yaml text that was read already.
+pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Result<Config, Error> {
+    let text: Arc<str> = Arc::from(text);
+    let fail = |problems: Vec<Problem>| Error::Invalid(Box::new(Problems::new(path.to_path_buf(), text.clone(), problems)));
+    let mut root = match tree::parse(&text) {
+        Ok(root) => root,
+        Err(e) => {
+            let p = Problem::new(ProblemKind::Syntax, format!("invalid YAML: {}", e.message), e.span, "here")
+                .with_help("check indentation, brackets and quotes near this point");
+            return Err(fail(vec![p]));
+        }
+    };
+    let mut problems = Vec::new();
+    if !matches!(root.value, Value::Map(_)) {
+        problems.push(Problem::new(ProblemKind::WrongType, format!("forge.yaml must be a mapping, found {}", root.type_name()), Some(root.span), "expected `key: value` pairs").with_help("start with e.g. `project: my-lakehouse`"));
+        return Err(fail(problems));
+    }
+    interpolate_env(&mut root, env, &mut problems);
+    let (file, de_errors) = de::deserialize_all::<ForgeFile>(&root, &text, 100);
+    let pruned: Vec<String> = de_errors.iter().filter_map(|e| e.pruned_name.clone()).collect();
+    problems.extend(de_errors.iter().map(|e| de_problem(e, &root)));
+    let file = file.unwrap_or_default();
+    if let Some(v) = &file.version
+        && v.value != 1
+    {
+        problems.push(Problem::new(ProblemKind::InvalidValue, format!("unsupported file version {}", v.value), Some(v.span), "only version 1 exists").with_help("write `version: 1` or leave it out"));
+    }
+    let project = match &file.project {
+        Some(p) => p.value.clone(),
+        None => work_dir.canonicalize().unwrap_or_else(|_| work_dir.to_path_buf()).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "forge".into()),
+    };
+    let prefix = if file.naming.no_prefix {
+        None
+    } else {
+        match &file.naming.prefix {
+            Some(p) => Some(p.value.clone()),
+            None => env.var("USER").filter(|u| !u.is_empty()),
+        }
+    };
+    let work_dir_abs = std::path::absolute(work_dir).unwrap_or_else(|_| work_dir.to_path_buf());
+    let expanded = expand::Expander::new(&file, &work_dir_abs, naming::NameParts { prefix, project }).run();
+    problems.extend(expanded.problems);
+    let mut resources = expanded.resources;
+    let outputs = outputs(&file);
+    let refs = ref_spans(&root);
+    problems.extend(validate::check(&mut resources, &outputs, &refs, &pruned));
+    if !problems.is_empty() {
+        return Err(fail(problems));
+    }
+    let digest = digest(&resources, &outputs);
+    Ok(Config { path: path.to_path_buf(), text, work_dir: work_dir_abs, file, resources, outputs, digest })
+}
+
+fn outputs(file: &ForgeFile) -> Vec<OutputDecl> {
+    file.outputs
+        .iter()
+        .map(|(name, o)| match o {
+            model::Output::Value(v) => OutputDecl { name: name.clone(), value: v.clone(), sensitive: false, description: None },
+            model::Output::Detailed { value, sensitive, description } => {
+                OutputDecl { name: name.clone(), value: value.clone(), sensitive: *sensitive, description: description.clone() }
+            }
+        })
+        .collect()
+}
+
+fn digest(resources: &[ResourceDecl], outputs: &[OutputDecl]) -> String {
+    let mut h = Sha256::new();
+    for r in resources {
+        h.update(r.addr.to_string());
+        h.update(r.spec.to_string());
+        for d in &r.deps {
+            h.update(&d.target);
+        }
+    }
+    h.update(serde_json::to_string(outputs).unwrap_or_default());
+    hex::encode(h.finalize())
+}
+
+/// Where each `${kind.name.attr}` reference is written, by address text.
+fn ref_spans(root: &Node) -> BTreeMap<String, Span> {
+    let mut out = BTreeMap::new();
+    root.walk_strings(&mut |s, span| {
+        for f in template::scan(s) {
+            if let Placeholder::Ref { addr, .. } = f.placeholder {
+                out.entry(addr).or_insert(span);
+            }
+        }
+    });
+    out
+}
+
+/// Replaces `${env:NAME}` in every string; reports unset variables and malformed placeholders.
+fn interpolate_env(node: &mut Node, env: &dyn Env, problems: &mut Vec<Problem>) {
+    match &mut node.value {
+        Value::Str(s) if s.contains("${") => {
+            let span = node.span;
+            for f in template::scan(s) {
+                match &f.placeholder {
+                    Placeholder::Env { name, default: None } if env.var(name).is_none() => problems.push(
+                        Problem::new(ProblemKind::MissingVariable, format!("environment variable `{name}` is not set"), Some(span), "used here")
+                            .with_help(format!("export {name}=..., or give a default: `${{env:{name}:-value}}`")),
+                    ),
+                    Placeholder::Invalid(inner) => problems.push(
+                        Problem::new(ProblemKind::InvalidValue, format!("`${{{inner}}}` is not a variable or a reference"), Some(span), "in this value")
+                            .with_help("use `${env:NAME}` for an environment variable, `${kind.name.attr}` for a resource attribute, or `$${` for a literal `${`"),
+                    ),
+                    _ => {}
+                }
+            }
+            *s = template::substitute(s, false, |p| match p {
+                Placeholder::Env { name, default } => env.var(name).or_else(|| default.clone()),
+                _ => None,
+            });
+        }
+        Value::Seq(items) => items.iter_mut().for_each(|n| interpolate_env(n, env, problems)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| interpolate_env(v, env, problems)),
+        _ => {}
+    }
+}
+
+fn de_problem(e: &LocatedDeError, root: &Node) -> Problem {
+    let span = e.error.span;
+    let parent = if e.path.len() > 1 { display_path(&e.path[..e.path.len() - 1]) } else { String::new() };
+    let here = display_path(&e.path);
+    match &e.error.kind {
+        DeErrorKind::UnknownField { field, expected } => {
+            let ctx = if parent.is_empty() { "at the top level".to_string() } else { format!("in `{parent}`") };
+            let help = match did_you_mean(field, expected.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("allowed here: {}", expected.join(", ")),
+            };
+            Problem::new(ProblemKind::UnknownField, format!("unknown field `{field}` {ctx}"), span, "not a known field").with_help(help)
+        }
+        DeErrorKind::MissingField { field } => {
+            let node = root.at_path(&e.path);
+            let what = if here.is_empty() { "the file".to_string() } else { format!("`{here}`") };
+            let span = node.map(|n| n.span).or(span);
+            Problem::new(ProblemKind::MissingField, format!("missing required field `{field}` in {what}"), span, format!("`{field}` is missing here")).with_help(format!("add `{field}: ...` to this entry"))
+        }
+        DeErrorKind::InvalidType { found, expected } => {
+            let secret = expected.contains("SecretRef");
+            let help = if secret {
+                "secrets are never written in forge.yaml: use `{env: NAME}`, `{file: PATH}` or `{generate: {}}`".to_string()
+            } else {
+                format!("`{here}` takes {}", friendly(expected))
+            };
+            Problem::new(ProblemKind::WrongType, format!("wrong type for `{here}`: expected {}, found {found}", friendly(expected)), span, format!("this is {found}")).with_help(help)
+        }
+        DeErrorKind::InvalidValue { found, expected } => {
+            Problem::new(ProblemKind::InvalidValue, format!("invalid value for `{here}`: {found}"), span, "not allowed here").with_help(format!("expected {}", friendly(expected)))
+        }
+        DeErrorKind::UnknownVariant { variant, expected } => {
+            let help = match did_you_mean(variant, expected.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("one of: {}", expected.join(", ")),
+            };
+            Problem::new(ProblemKind::InvalidValue, format!("`{variant}` is not a valid value for `{here}`"), span, "unknown value").with_help(help)
+        }
+        DeErrorKind::Custom(msg) => {
+            let msg = if msg.contains("untagged enum Output") { "an output is a string, or a mapping with `value`, `sensitive` and `description`".to_string() } else { msg.clone() };
+            Problem::new(ProblemKind::InvalidValue, format!("invalid `{here}`: {msg}"), span, "here")
+        }
+    }
+}
+
+/// Makes serde's "expected" texts readable: `u16` → `an integer from 0 to 65535`.
+fn friendly(expected: &str) -> String {
+    match expected {
+        "u8" => "an integer from 0 to 255".into(),
+        "u16" => "an integer from 0 to 65535".into(),
+        "u32" => "a non-negative integer".into(),
+        "a boolean" | "bool" => "true or false".into(),
+        "a string" => "a string".into(),
+        s if s.starts_with("a sequence") => "a list".into(),
+        s if s.starts_with("struct ") || s.starts_with("a map") => "a mapping".into(),
+        s if s.starts_with("enum ") => format!("one of the forms of {}", &s[5..]),
+        s => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

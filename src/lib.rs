@@ -1,0 +1,12 @@
+//! forge: one committed `forge.yaml` becomes a running local lakehouse (k3d, RustFS,
+//! PostgreSQL, Apache Polaris) and, when asked, Iceberg tables in AWS S3 and Snowflake.
+//!
+//! The pipeline is `config` → `graph` → `plan` → `apply`, with `state` and the
+//! `providers` behind one resource trait in `provider`. Only `cli` and `render` print.
+
+#![warn(missing_docs)]
+
+pub mod addr;
+pub mod config;
+pub mod secret;
+pub mod template;
