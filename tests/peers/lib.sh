@@ -29,7 +29,7 @@ wait_for() {
   local limit=$1 what=$2; shift 2
   local start; start=$(date +%s.%N)
   local deadline=$(( $(date +%s) + limit ))
-  until "$@" >/dev/null 2>&1; do
+  until "$@" >/dev/null; do
     if (( $(date +%s) >= deadline )); then
       echo "timed out after ${limit}s waiting for $what" >&2
       return 1

@@ -76,6 +76,13 @@ current-context: forge-test
 EOF
 
 T0=$(date +%s.%N)
+# alive PID NAME : fails the script at once (with the log tail) if NAME died.
+alive() {
+  kill -0 "$1" 2>/dev/null && return 0
+  echo "$2 exited during start-up; last lines of $D/$2.log:" >&2
+  tail -15 "$D/$2.log" >&2
+  exit 1
+}
 elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $T0" | bc)"; }
 
 # ---- etcd ----
@@ -87,7 +94,7 @@ elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $T0" | bc)"; }
   --initial-cluster "forge=http://127.0.0.1:$ETCD_PEER_PORT" \
   --unsafe-no-fsync --log-level warn > "$D/etcd.log" 2>&1 &
 ETCD_PID=$!; PIDS+=("$ETCD_PID")
-etcd_healthy() { curl -fsS "http://127.0.0.1:$ETCD_PORT/health" | grep -q '"health":"true"'; }
+etcd_healthy() { alive "$ETCD_PID" etcd; curl -fs "http://127.0.0.1:$ETCD_PORT/health" | grep -q '"health":"true"'; }
 wait_for 30 "etcd (pid $ETCD_PID, :$ETCD_PORT)" etcd_healthy
 echo "  etcd at $(elapsed)s" >&2
 
@@ -95,6 +102,7 @@ echo "  etcd at $(elapsed)s" >&2
 "$BIN/kube-apiserver" \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
+  --endpoint-reconciler-type=none \
   --cert-dir="$D/pki" \
   --tls-cert-file="$D/pki/apiserver.crt" --tls-private-key-file="$D/pki/apiserver.key" \
   --client-ca-file="$D/pki/ca.crt" \
@@ -108,7 +116,8 @@ echo "  etcd at $(elapsed)s" >&2
   --profiling=false --v=0 > "$D/kube-apiserver.log" 2>&1 &
 API_PID=$!; PIDS+=("$API_PID")
 api_ready() {
-  curl -fsS --cacert "$D/pki/ca.crt" -H "Authorization: Bearer $TOKEN" \
+  alive "$API_PID" kube-apiserver
+  curl -fs --cacert "$D/pki/ca.crt" -H "Authorization: Bearer $TOKEN" \
     "https://127.0.0.1:$API_PORT/readyz" | grep -q '^ok$'
 }
 wait_for 90 "kube-apiserver (pid $API_PID, :$API_PORT)" api_ready
@@ -123,9 +132,10 @@ echo "  kube-apiserver at $(elapsed)s" >&2
   --use-service-account-credentials=false \
   --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
   --cert-dir="$D/pki/kcm" \
+  --flex-volume-plugin-dir="$D/kcm-flexvolume" \
   --profiling=false --v=0 > "$D/kube-controller-manager.log" 2>&1 &
 KCM_PID=$!; PIDS+=("$KCM_PID")
-kcm_healthy() { curl -fsSk "https://127.0.0.1:$KCM_PORT/healthz" | grep -q '^ok$'; }
+kcm_healthy() { alive "$KCM_PID" kube-controller-manager; curl -fsk "https://127.0.0.1:$KCM_PORT/healthz" | grep -q '^ok$'; }
 wait_for 60 "kube-controller-manager (pid $KCM_PID, :$KCM_PORT)" kcm_healthy
 echo "  kube-controller-manager at $(elapsed)s" >&2
 

@@ -111,7 +111,7 @@ write_config
 ) > "$D/polaris.log" 2>&1 &
 PID=$!
 
-ready() { curl -fsS "http://127.0.0.1:$MGMT_PORT/q/health/ready" >/dev/null; }
+ready() { curl -fs "http://127.0.0.1:$MGMT_PORT/q/health/ready" >/dev/null; }
 if ! wait_for 120 "polaris (pid $PID)" ready; then
   tail -40 "$D/polaris.log" >&2; exit 1
 fi
