@@ -36,6 +36,9 @@ pub enum SecretError {
     /// The environment variable is not set.
     #[error("environment variable `{0}` is not set")]
     EnvUnset(String),
+    /// A generated secret has no value yet (only apply generates them).
+    #[error("generated secret `{0}` does not exist yet")]
+    NotGenerated(String),
     /// The file could not be read.
     #[error("cannot read secret file `{path}`")]
     File {
@@ -52,12 +55,18 @@ pub enum SecretError {
 pub struct Secrets {
     generated: Arc<Mutex<BTreeMap<String, String>>>,
     dirty: Arc<std::sync::atomic::AtomicBool>,
+    read_only: bool,
 }
 
 impl Secrets {
     /// Starts from the generated secrets saved in state.
     pub fn new(saved: BTreeMap<String, String>) -> Self {
-        Self { generated: Arc::new(Mutex::new(saved)), dirty: Default::default() }
+        Self { generated: Arc::new(Mutex::new(saved)), dirty: Default::default(), read_only: false }
+    }
+
+    /// Like [`new`](Self::new), but never generates: for plan, whose state is not saved.
+    pub fn read_only(saved: BTreeMap<String, String>) -> Self {
+        Self { read_only: true, ..Self::new(saved) }
     }
 
     /// Reads a secret, generating (and remembering) it if it is a generated one.
@@ -71,6 +80,9 @@ impl Secrets {
                 let mut map = self.generated.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(v) = map.get(key) {
                     return Ok(v.clone());
+                }
+                if self.read_only {
+                    return Err(SecretError::NotGenerated(key.clone()));
                 }
                 let value = generate(*length);
                 map.insert(key.clone(), value.clone());

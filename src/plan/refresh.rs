@@ -1,0 +1,114 @@
+//! Reading the real world before planning.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::Warning;
+use super::resolve::{resolve_spec, unresolved_refs};
+use crate::addr::ResourceAddr;
+use crate::apply::walk::{Outcome, walk};
+use crate::config::Config;
+use crate::graph::{ResourceGraph, Selection};
+use crate::provider::{Ctx, Observed, ProviderError, Registry};
+use crate::state::State;
+
+/// What `read` found for each resource.
+#[derive(Debug, Default)]
+pub struct Observations {
+    /// By address. Missing: not read (no provider, or not selected).
+    pub observed: BTreeMap<ResourceAddr, Observed<Value>>,
+    /// Warnings for the plan.
+    pub warnings: Vec<Warning>,
+}
+
+impl Observations {
+    /// Observations taken from state only (`--refresh=false`).
+    pub fn from_state(graph: &ResourceGraph, state: &State) -> Self {
+        let mut observed = BTreeMap::new();
+        for addr in graph.order() {
+            let o = match state.resources.get(&addr.to_string()).and_then(|r| r.attributes.clone()) {
+                Some(a) => Observed::Present(a),
+                None => Observed::Absent,
+            };
+            observed.insert(addr.clone(), o);
+        }
+        Self { observed, warnings: vec![] }
+    }
+}
+
+/// Reads every selected resource, `parallelism` at a time, each read bounded by
+/// `ctx.timeout`. A missing tool is a warning; any other read error fails the refresh.
+pub async fn refresh(
+    config: &Config,
+    graph: &ResourceGraph,
+    state: &State,
+    registry: &Registry,
+    ctx: &Ctx,
+    selection: &Selection,
+    parallelism: usize,
+) -> Result<Observations, Vec<(ResourceAddr, ProviderError)>> {
+    struct Job {
+        addr: ResourceAddr,
+        spec: Value,
+        prior: Option<Value>,
+    }
+    let mut jobs = Vec::new();
+    let mut obs = Observations::default();
+    for addr in graph.order().iter().filter(|a| selection.includes(a)) {
+        let prior = state.resources.get(&addr.to_string());
+        let spec = match config.resource(addr) {
+            Some(decl) => {
+                let resolved = resolve_spec(&decl.spec, state);
+                if unresolved_refs(&resolved).is_empty() {
+                    resolved
+                } else if let Some(p) = prior {
+                    // Depends on values not known yet: look at it as it was last applied.
+                    p.spec.clone()
+                } else {
+                    obs.observed.insert(addr.clone(), Observed::Absent);
+                    continue;
+                }
+            }
+            None => match prior {
+                Some(p) => p.spec.clone(),
+                None => continue,
+            },
+        };
+        jobs.push(Arc::new(Job { addr: addr.clone(), spec, prior: prior.and_then(|p| p.attributes.clone()) }));
+    }
+    let reads = jobs.clone();
+    let registry = registry.clone();
+    let ctx2 = ctx.clone();
+    let outcomes = walk(jobs.len(), &vec![vec![]; jobs.len()], parallelism, &ctx.cancel, move |i| {
+        let job = reads[i].clone();
+        let registry = registry.clone();
+        let ctx = ctx2.clone();
+        async move {
+            let Some(provider) = registry.get(job.addr.kind()) else {
+                return Ok(Observed::Unavailable(format!("no provider for kind `{}`", job.addr.kind())));
+            };
+            match tokio::time::timeout(ctx.timeout, provider.read(&ctx, job.addr.name(), &job.spec, job.prior.as_ref())).await {
+                Ok(r) => r,
+                Err(_) => Err(ProviderError::Timeout { what: format!("reading {}", job.addr), after: ctx.timeout }),
+            }
+        }
+    })
+    .await;
+    let mut errors = Vec::new();
+    for (job, outcome) in jobs.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Done(o) => {
+                obs.observed.insert(job.addr.clone(), o);
+            }
+            Outcome::Failed(ProviderError::ToolMissing { tool, hint }) => {
+                obs.warnings.push(Warning { addr: Some(job.addr.clone()), message: format!("`{tool}` is not installed: apply will fail for this resource"), hint: Some(hint) });
+                obs.observed.insert(job.addr.clone(), Observed::Unavailable(format!("`{tool}` is not installed")));
+            }
+            Outcome::Failed(e) => errors.push((job.addr.clone(), e)),
+            Outcome::Skipped { .. } | Outcome::NotRun => errors.push((job.addr.clone(), ProviderError::Interrupted)),
+        }
+    }
+    if errors.is_empty() { Ok(obs) } else { Err(errors) }
+}
