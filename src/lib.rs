@@ -17,3 +17,5 @@ pub mod provider;
 pub mod providers;
 pub mod render;
 pub mod state;
+pub mod cli;
+pub mod exit;

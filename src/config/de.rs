@@ -369,42 +369,59 @@ pub struct LocatedDeError {
 
 /// Deserializes `root` into `T`, pruning and retrying to collect every structural error.
 /// Returns the value built from what was left (if anything could be built) and the errors.
+///
+/// The offending node itself is cut (an optional field then simply goes back to its
+/// default). If that leaves a required field missing, the error is not reported again:
+/// the cut widens to the enclosing list item, or else the enclosing key.
 pub fn deserialize_all<T: DeserializeOwned>(root: &Node, src: &str, max_errors: usize) -> (Option<T>, Vec<LocatedDeError>) {
     let mut tree = root.clone();
-    let mut errors = Vec::new();
-    loop {
-        match T::deserialize(NodeDeserializer::new(&tree, src)) {
+    let mut errors: Vec<LocatedDeError> = Vec::new();
+    let mut cut: Vec<Vec<PathSeg>> = Vec::new();
+    for _ in 0..max_errors * 4 {
+        let e = match T::deserialize(NodeDeserializer::new(&tree, src)) {
             Ok(v) => return (Some(v), errors),
-            Err(e) => {
-                let span = e.span.unwrap_or(tree.span);
-                let path = find_path(&tree, span, matches!(e.kind, DeErrorKind::UnknownField { .. })).unwrap_or_default();
-                let prune_at = prune_target(&tree, &path, &e.kind);
-                let pruned_name = prune_at.as_ref().and_then(|p| tree.at_path(p)).and_then(|n| n.get("name")).and_then(|n| n.as_str()).map(str::to_string);
-                errors.push(LocatedDeError { error: e.at(span), path, pruned_name });
-                match prune_at {
-                    Some(p) if !p.is_empty() && errors.len() < max_errors => {
-                        if !remove_at(&mut tree, &p) {
-                            return (None, errors);
-                        }
-                    }
-                    _ => return (None, errors),
-                }
+            Err(e) => e,
+        };
+        let span = e.span.unwrap_or(tree.span);
+        let path = find_path(&tree, span, matches!(e.kind, DeErrorKind::UnknownField { .. })).unwrap_or_default();
+        let consequence = match &e.kind {
+            DeErrorKind::MissingField { field } => {
+                let mut p = path.clone();
+                p.push(PathSeg::Key(field.to_string()));
+                cut.contains(&p)
             }
+            _ => false,
+        };
+        let target = if consequence { widen(&path) } else { Some(path.clone()) };
+        let pruned_name = target.as_ref().and_then(|p| item_name(&tree, p));
+        if !consequence {
+            if errors.len() >= max_errors {
+                return (None, errors);
+            }
+            errors.push(LocatedDeError { error: e.at(span), path: path.clone(), pruned_name: pruned_name.clone() });
+        } else if let (Some(name), Some(last)) = (pruned_name, errors.last_mut()) {
+            last.pruned_name.get_or_insert(name);
+        }
+        match target {
+            Some(p) if !p.is_empty() && remove_at(&mut tree, &p) => cut.push(p),
+            _ => return (None, errors),
         }
     }
+    (None, errors)
 }
 
-/// Chooses what to cut so the next attempt gets past this error: the unknown key itself,
-/// else the innermost list item, else the top-level section holding the error.
-fn prune_target(tree: &Node, path: &[PathSeg], kind: &DeErrorKind) -> Option<Vec<PathSeg>> {
-    if matches!(kind, DeErrorKind::UnknownField { .. }) {
-        return Some(path.to_vec());
-    }
+/// The enclosing list item of `path`, or else its parent key.
+fn widen(path: &[PathSeg]) -> Option<Vec<PathSeg>> {
     if let Some(i) = path.iter().rposition(|s| matches!(s, PathSeg::Index(_))) {
         return Some(path[..=i].to_vec());
     }
-    let _ = tree;
-    path.first().map(|p| vec![p.clone()])
+    (!path.is_empty()).then(|| path.to_vec())
+}
+
+/// The `name:` of the list item at or above `path`, if any.
+fn item_name(tree: &Node, path: &[PathSeg]) -> Option<String> {
+    let i = path.iter().rposition(|s| matches!(s, PathSeg::Index(_)))?;
+    tree.at_path(&path[..=i])?.get("name")?.as_str().map(str::to_string)
 }
 
 fn remove_at(tree: &mut Node, path: &[PathSeg]) -> bool {
@@ -505,7 +522,9 @@ mod tests {
         assert!(kinds.iter().any(|k| k.contains("missing required field `name`")), "{kinds:?}");
         assert!(kinds.iter().any(|k| k.contains("unknown field `extra`")), "{kinds:?}");
         let doc = doc.expect("what is left still deserializes");
-        assert_eq!(doc.items.len(), 1);
+        let names: Vec<&str> = doc.items.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, vec!["a", "b"], "a bad optional field is cut, not its whole item");
+        assert_eq!(doc.items[1].size, None);
         assert_eq!(doc.version.as_deref(), Some("1.10"), "numbers read as strings keep their text");
         let bad = &errors[0];
         let span = bad.error.span.expect("located");

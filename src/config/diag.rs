@@ -176,3 +176,21 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
+
+/// Suggests the closest address to `target`: by name among addresses of the same kind,
+/// else by the whole address.
+pub fn suggest_addr<'a>(target: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> Option<&'a str> {
+    if let Some((kind, name)) = target.split_once('.') {
+        let prefix = format!("{kind}.");
+        let same: Vec<&str> = known.clone().into_iter().filter(|k| k.starts_with(&prefix)).collect();
+        if !same.is_empty() {
+            return same
+                .into_iter()
+                .map(|k| (strsim::jaro_winkler(name, &k[prefix.len()..]), k))
+                .filter(|(score, _)| *score > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, k)| k);
+        }
+    }
+    did_you_mean(target, known)
+}

@@ -483,7 +483,9 @@ impl<'a> Expander<'a> {
                 self.out.problems.push(Problem::new(ProblemKind::InvalidValue, format!("`{}` is not a valid S3 bucket name", b.name.value), Some(b.name.span), why));
                 continue;
             }
-            let Some((mut store, store_dep)) = self.store(b.store.as_ref(), "local") else { continue };
+            // An unknown store is reported; keep declaring the bucket so its other
+            // references are checked too.
+            let (mut store, store_dep) = self.store(b.store.as_ref(), "local").unwrap_or((Json::Null, None));
             if let (Some(region), Some(obj)) = (&b.region, store.as_object_mut()) {
                 obj.insert("region".into(), json!(region));
             }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-pub use diag::{Problem, ProblemKind, Problems, did_you_mean};
+pub use diag::{Problem, ProblemKind, Problems, did_you_mean, suggest_addr};
 pub use expand::{Dep, ResourceDecl};
 pub use located::Located;
 pub use model::ForgeFile;
@@ -166,6 +166,9 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
     let outputs = outputs(&file);
     let refs = ref_spans(&root);
     problems.extend(validate::check(&mut resources, &outputs, &refs, &pruned));
+    // One mistake can surface through several resources (a catalog declares a bucket too).
+    let mut seen_spans = std::collections::BTreeSet::new();
+    problems.retain(|p| p.kind != ProblemKind::DuplicateName || seen_spans.insert(p.span.map(|s| s.start)));
     if !problems.is_empty() {
         return Err(fail(problems));
     }
@@ -270,6 +273,11 @@ fn de_problem(e: &LocatedDeError, root: &Node) -> Problem {
         }
         DeErrorKind::InvalidValue { found, expected } => {
             Problem::new(ProblemKind::InvalidValue, format!("invalid value for `{here}`: {found}"), span, "not allowed here").with_help(format!("expected {}", friendly(expected)))
+        }
+        DeErrorKind::UnknownVariant { variant, expected } if expected == &["env", "file", "generate"] => {
+            let _ = variant;
+            Problem::new(ProblemKind::Secret, format!("`{here}` is a secret, and secrets are never written in forge.yaml"), span, "a secret value written in the file")
+                .with_help("use `{env: NAME}` to read it from the environment, `{file: PATH}` to read a file, or `{generate: {}}` to have forge generate it and keep it in state")
         }
         DeErrorKind::UnknownVariant { variant, expected } => {
             let help = match did_you_mean(variant, expected.iter().copied()) {

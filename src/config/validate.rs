@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
-use super::diag::{Problem, ProblemKind, did_you_mean};
+use super::diag::{Problem, ProblemKind, suggest_addr};
 use super::expand::{Dep, ResourceDecl};
 use super::tree::Span;
 use super::OutputDecl;
@@ -60,11 +60,12 @@ pub(super) fn check(resources: &mut [ResourceDecl], outputs: &[OutputDecl], ref_
 }
 
 fn dangling(target: &str, span: Option<Span>, from: &str, known: &BTreeSet<String>) -> Problem {
-    let help = match did_you_mean(target, known.iter().map(String::as_str)) {
+    let kind = target.split('.').next().unwrap_or_default();
+    let candidates: Vec<&str> = known.iter().map(String::as_str).filter(|k| *k != from).collect();
+    let help = match suggest_addr(target, candidates.iter().copied()) {
         Some(s) => format!("did you mean `{s}`?"),
         None if !target.contains('.') => "dependencies are addresses `kind.name`, e.g. `s3_bucket.lakehouse`".to_string(),
         None => {
-            let kind = target.split('.').next().unwrap_or_default();
             let same: Vec<&str> = known.iter().filter(|k| k.starts_with(&format!("{kind}."))).map(String::as_str).take(5).collect();
             if same.is_empty() { format!("nothing of kind `{kind}` is declared") } else { format!("declared `{kind}` resources: {}", same.join(", ")) }
         }

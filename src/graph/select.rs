@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::ResourceGraph;
 use crate::addr::ResourceAddr;
-use crate::config::did_you_mean;
+use crate::config::suggest_addr;
 
 /// A pattern that selected nothing.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +66,7 @@ impl Selection {
             let hits: BTreeSet<ResourceAddr> = all.iter().filter(|a| matches(pattern, a)).map(|a| (*a).clone()).collect();
             if hits.is_empty() {
                 let names: Vec<String> = all.iter().map(|a| a.to_string()).collect();
-                let suggestion = did_you_mean(pattern, names.iter().map(String::as_str)).map(str::to_string);
+                let suggestion = suggest_addr(pattern, names.iter().map(String::as_str)).map(str::to_string);
                 return Err(SelectError { pattern: pattern.clone(), flag, suggestion });
             }
             Ok(hits)

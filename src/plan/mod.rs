@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use diff::{AttrChange, diff, is_unknown};
-pub use planner::{PlanOptions, Planner};
+pub use planner::{PlanError, PlanOptions, Planner};
 pub use refresh::{Observations, refresh};
 pub use resolve::{resolve_spec, unresolved_refs};
 

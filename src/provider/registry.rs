@@ -71,7 +71,15 @@ impl DynResource for NotYet {
     }
     fn plan(&self, spec: &Value, current: Option<&Value>) -> Result<Planned, ProviderError> {
         let action = if current.is_some() { Action::NoOp } else { Action::Create };
-        Ok(Planned { action, after: json!(spec), reasons: vec![] })
+        // Connection blocks (endpoint and credentials of the server) are not part of the
+        // resource itself; leave them out of what the plan shows.
+        let mut after = json!(spec);
+        if let Some(obj) = after.as_object_mut() {
+            for key in ["polaris", "snowflake", "aws"] {
+                obj.remove(key);
+            }
+        }
+        Ok(Planned { action, after, reasons: vec![] })
     }
     async fn apply(&self, _: &Ctx, _: &str, _: &Value, _: Option<&Value>, _: Action) -> Result<Value, ProviderError> {
         Err(ProviderError::NotImplemented { kind: self.kind.to_string() })

@@ -20,6 +20,12 @@ impl Style {
         Self { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
     }
 
+    /// Whether stderr takes colours.
+    pub fn detect_stderr() -> bool {
+        use std::io::IsTerminal;
+        std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    }
+
     /// No colours (tests, files).
     pub fn plain() -> Self {
         Self { color: false }

@@ -1,0 +1,122 @@
+//! `forge state`, `forge output`, `forge graph`, `forge show`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::session::{Global, Session};
+use super::{Error, GraphArgs, OutputArgs, RunArgs, ShowArgs, StateCommand};
+use crate::addr::ResourceAddr;
+use crate::exit;
+use crate::plan::Plan;
+use crate::provider::Action;
+use crate::render;
+use crate::state::{State, StateStore};
+
+fn peek(g: &Global) -> Result<State, Error> {
+    Ok(StateStore::peek(&g.work_dir)?.unwrap_or_default())
+}
+
+pub fn state(g: &Global, cmd: StateCommand) -> Result<i32, Error> {
+    match cmd {
+        StateCommand::List => {
+            for addr in peek(g)?.resources.keys() {
+                println!("{addr}");
+            }
+        }
+        StateCommand::Show { addr } => {
+            let state = peek(g)?;
+            let r = state.resources.get(&addr).ok_or_else(|| Error::NotFound(format!("`{addr}` is not in state")))?;
+            let sensitive: Vec<String> = addr
+                .parse::<ResourceAddr>()
+                .ok()
+                .and_then(|a| crate::providers::registry().get(a.kind()))
+                .map(|p| p.sensitive().iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default();
+            let mut shown = serde_json::to_value(r).unwrap_or(Value::Null);
+            if let Some(Value::Object(attrs)) = shown.get_mut("attributes") {
+                for s in &sensitive {
+                    if let Some(v) = attrs.get_mut(s) {
+                        *v = Value::String("(sensitive)".into());
+                    }
+                }
+            }
+            println!("# {addr}\n{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+        }
+        StateCommand::Rm { addrs } => {
+            let mut store = StateStore::open(&g.work_dir, &Global::command_line(), Duration::ZERO)?;
+            for a in &addrs {
+                if !store.state().resources.contains_key(a) {
+                    return Err(Error::NotFound(format!("`{a}` is not in state")));
+                }
+            }
+            for a in &addrs {
+                store.state_mut().resources.remove(a);
+                println!("Removed {a} from state (the real resource is untouched)");
+            }
+            store.save()?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn output(g: &Global, args: OutputArgs) -> Result<i32, Error> {
+    let state = peek(g)?;
+    match &args.name {
+        Some(name) => {
+            let o = state.outputs.get(name).ok_or_else(|| Error::NotFound(format!("output `{name}` is not defined or not known yet (run `forge apply`)")))?;
+            if args.json {
+                let v = if o.sensitive && !args.show_sensitive { Value::Null } else { Value::String(o.value.clone()) };
+                println!("{v}");
+            } else if o.sensitive && !args.show_sensitive {
+                println!("(sensitive: use --show-sensitive)");
+            } else {
+                println!("{}", o.value);
+            }
+        }
+        None if args.json => {
+            let map: serde_json::Map<String, Value> = state
+                .outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::json!({"sensitive": v.sensitive, "type": "string", "value": if v.sensitive && !args.show_sensitive { Value::Null } else { Value::String(v.value.clone()) }})))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
+        }
+        None => {
+            for (k, v) in &state.outputs {
+                let shown = if v.sensitive && !args.show_sensitive { "(sensitive)".to_string() } else { format!("{:?}", v.value) };
+                println!("{k} = {shown}");
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub async fn graph(g: &Global, args: GraphArgs) -> Result<i32, Error> {
+    let session = Session::open(g, Duration::ZERO)?;
+    let run = RunArgs { targets: vec![], excludes: vec![], refresh: args.refresh, parallelism: 10, lock_timeout: Duration::ZERO, timeout: Duration::from_secs(60), json: false };
+    let ctx = session.ctx(&g.work_dir, &run, false);
+    let plan = session.plan(&ctx, &run, &[], false).await?;
+    let actions: BTreeMap<ResourceAddr, Action> = plan.changes.iter().map(|c| (c.addr.clone(), c.action)).collect();
+    let text = match args.format.as_str() {
+        "svg" => render::graph::svg(&session.graph, &actions),
+        _ => render::graph::dot(&session.graph, &actions),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|source| Error::Write { path: path.clone(), source })?,
+        None => print!("{text}"),
+    }
+    Ok(exit::OK)
+}
+
+pub fn show(g: &Global, args: ShowArgs) -> Result<i32, Error> {
+    let body = std::fs::read(&args.plan_file).map_err(|e| Error::PlanFile { path: args.plan_file.clone(), reason: e.to_string() })?;
+    let plan: Plan = serde_json::from_slice(&body).map_err(|e| Error::PlanFile { path: args.plan_file.clone(), reason: format!("not a forge plan file ({e})") })?;
+    if args.json {
+        println!("{}", serde_json::to_string(&plan).unwrap_or_default());
+    } else {
+        print!("{}", render::plan::render(&plan, g.style));
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,52 @@
+//! `forge validate`, `forge schema`, `forge completions`.
+
+use clap::CommandFactory;
+
+use super::session::Global;
+use super::{Cli, CompletionsArgs, Error, SchemaArgs};
+use crate::exit;
+use crate::render;
+
+pub fn validate(g: &Global, json: bool) -> Result<i32, Error> {
+    let config = g.config()?;
+    let graph_ok = crate::graph::ResourceGraph::build(&config, &crate::state::State::new())?;
+    let n = graph_ok.order().len();
+    if json {
+        println!("{}", serde_json::json!({"format_version": "1.0", "valid": true, "error_count": 0, "warning_count": 0, "diagnostics": [], "resources": n}));
+    } else {
+        println!("{} {} is valid: {n} resource{}.", g.style.green("Success!"), g.file.display(), if n == 1 { "" } else { "s" });
+    }
+    Ok(exit::OK)
+}
+
+/// The JSON Schema of forge.yaml, as committed in `schemas/forge.schema.json`.
+pub fn schema_json() -> String {
+    let schema = schemars::generate::SchemaSettings::draft07().into_generator().into_root_schema_for::<crate::config::ForgeFile>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+pub fn schema(args: SchemaArgs) -> Result<i32, Error> {
+    let text = schema_json();
+    if args.out.as_os_str() == "-" {
+        print!("{text}");
+        return Ok(exit::OK);
+    }
+    if args.check {
+        let current = std::fs::read_to_string(&args.out).unwrap_or_default();
+        return if current == text { Ok(exit::OK) } else { Err(Error::SchemaDrift(args.out)) };
+    }
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
+    }
+    std::fs::write(&args.out, text).map_err(|source| Error::Write { path: args.out.clone(), source })?;
+    println!("Wrote {}", args.out.display());
+    let _ = render::Style::plain();
+    Ok(exit::OK)
+}
+
+pub fn completions(args: CompletionsArgs) -> Result<i32, Error> {
+    clap_complete::generate(args.shell, &mut Cli::command(), "forge", &mut std::io::stdout());
+    Ok(exit::OK)
+}

@@ -1,0 +1,298 @@
+//! The command line: clap definitions and dispatch. Each command lives in its own file;
+//! this one only routes.
+
+mod apply;
+mod error;
+mod inspect;
+mod misc;
+mod plan;
+mod session;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use error::Error;
+
+/// forge: a local lakehouse (k3d, RustFS, PostgreSQL, Apache Polaris) and its way to the
+/// cloud (AWS S3, Snowflake), declared in one forge.yaml.
+#[derive(Debug, Parser)]
+#[command(name = "forge", version, about, long_about = None, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Path of forge.yaml.
+    #[arg(short = 'f', long = "file", global = true, default_value = "forge.yaml", env = "FORGE_FILE")]
+    pub file: PathBuf,
+    /// Work directory: relative paths in forge.yaml resolve here, state lives in its
+    /// `.forge/` (default: the directory holding forge.yaml).
+    #[arg(long, global = true, env = "FORGE_WORK_DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Never use colours.
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check forge.yaml without reading anything remote.
+    Validate(JsonFlag),
+    /// Show what apply would do.
+    Plan(PlanArgs),
+    /// Make the world match forge.yaml (or apply a saved plan).
+    Apply(ApplyArgs),
+    /// Delete everything forge manages, dependents first.
+    Destroy(DestroyArgs),
+    /// Inspect or edit the state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Print outputs saved by the last apply.
+    Output(OutputArgs),
+    /// Draw the resource graph (DOT or SVG), coloured by planned action.
+    Graph(GraphArgs),
+    /// Print a saved plan file.
+    Show(ShowArgs),
+    /// Write the JSON Schema of forge.yaml (for editor completion).
+    Schema(SchemaArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+/// `--json`.
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Machine-readable output, one JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options shared by plan, apply and destroy.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Only this resource and what it depends on (address, `kind`, or `*` pattern). Repeatable.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Leave out this resource and what depends on it. Repeatable.
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub excludes: Vec<String>,
+    /// Read the real world before planning (`--refresh=false` trusts state).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub refresh: bool,
+    /// At most this many operations at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+    /// Wait this long for another run's lock (e.g. `30s`, `2m`); default: fail at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
+    /// Give up on any single operation after this long.
+    #[arg(long, value_parser = parse_duration, default_value = "10m")]
+    pub timeout: Duration,
+    /// Machine-readable output, one JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `forge plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Save the plan to this file for `forge apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when there are changes (0: none, 1: error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Replace this resource even if unchanged. Repeatable.
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// Plan a destroy.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Shared options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `forge apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved by `forge plan --out`: apply exactly it.
+    pub plan_file: Option<PathBuf>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Replace this resource even if unchanged. Repeatable.
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// Shared options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `forge destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Shared options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `forge state ...`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the addresses in state.
+    List,
+    /// Show one resource's state (secrets hidden).
+    Show {
+        /// The address.
+        addr: String,
+    },
+    /// Forget resources without deleting them.
+    Rm {
+        /// Addresses.
+        #[arg(required = true)]
+        addrs: Vec<String>,
+    },
+}
+
+/// `forge output`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Only this output, printed raw.
+    pub name: Option<String>,
+    /// As JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Show sensitive values.
+    #[arg(long)]
+    pub show_sensitive: bool,
+}
+
+/// `forge graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// `dot` or `svg`.
+    #[arg(long, default_value = "dot", value_parser = ["dot", "svg"])]
+    pub format: String,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Read the real world to colour nodes (default: from state only, no network).
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+/// `forge show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The saved plan.
+    pub plan_file: PathBuf,
+    /// As JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `forge schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Where to write it (`-` for stdout).
+    #[arg(long, short = 'o', default_value = "schemas/forge.schema.json")]
+    pub out: PathBuf,
+    /// Fail if the file differs instead of writing it.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `forge completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// Parses `500ms`, `30s`, `2m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| s.split_at(i)).unwrap_or((s, "s"));
+    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 2m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("`{s}` has an unknown unit (use ms, s, m or h)")),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Runs the command; the exit code comes from [`crate::exit`] on error.
+pub async fn run(cli: Cli) -> Result<i32, Error> {
+    let ctx = session::Global::new(&cli);
+    match cli.command {
+        Command::Validate(a) => misc::validate(&ctx, a.json),
+        Command::Plan(a) => plan::run(&ctx, a).await,
+        Command::Apply(a) => apply::apply(&ctx, a).await,
+        Command::Destroy(a) => apply::destroy(&ctx, a).await,
+        Command::State(c) => inspect::state(&ctx, c),
+        Command::Output(a) => inspect::output(&ctx, a),
+        Command::Graph(a) => inspect::graph(&ctx, a).await,
+        Command::Show(a) => inspect::show(&ctx, a),
+        Command::Schema(a) => misc::schema(a),
+        Command::Completions(a) => misc::completions(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
+
+/// Prints an error: a miette report on stderr, or `diagnostic` JSON lines on stdout.
+pub fn report(e: &Error, json: bool) {
+    if json {
+        if let Error::Config(crate::config::Error::Invalid(p)) = e {
+            for line in crate::render::json::problems(p) {
+                println!("{line}");
+            }
+            return;
+        }
+        if let Error::Graph(p) = e {
+            for line in crate::render::json::problems(p) {
+                println!("{line}");
+            }
+            return;
+        }
+        let detail = match e {
+            Error::Refresh(errs) => errs.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("\n"),
+            other => crate::render::error_chain(other),
+        };
+        println!("{}", crate::render::json::error_diagnostic(&e.to_string(), &detail));
+        return;
+    }
+    let theme = if crate::render::Style::detect_stderr() { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let mut out = String::new();
+    match miette::GraphicalReportHandler::new_themed(theme).with_width(100).render_report(&mut out, e) {
+        Ok(()) => eprint!("{out}"),
+        Err(_) => eprintln!("Error: {}", crate::render::error_chain(e)),
+    }
+}
