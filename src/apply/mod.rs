@@ -277,3 +277,6 @@ pub fn evaluate_outputs(outputs: &[OutputDecl], state: &State) -> BTreeMap<Strin
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

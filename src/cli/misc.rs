@@ -5,7 +5,6 @@ use clap::CommandFactory;
 use super::session::Global;
 use super::{Cli, CompletionsArgs, Error, SchemaArgs};
 use crate::exit;
-use crate::render;
 
 pub fn validate(g: &Global, json: bool) -> Result<i32, Error> {
     let config = g.config()?;
@@ -19,16 +18,8 @@ pub fn validate(g: &Global, json: bool) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-/// The JSON Schema of forge.yaml, as committed in `schemas/forge.schema.json`.
-pub fn schema_json() -> String {
-    let schema = schemars::generate::SchemaSettings::draft07().into_generator().into_root_schema_for::<crate::config::ForgeFile>();
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 pub fn schema(args: SchemaArgs) -> Result<i32, Error> {
-    let text = schema_json();
+    let text = crate::config::json_schema();
     if args.out.as_os_str() == "-" {
         print!("{text}");
         return Ok(exit::OK);
@@ -42,7 +33,6 @@ pub fn schema(args: SchemaArgs) -> Result<i32, Error> {
     }
     std::fs::write(&args.out, text).map_err(|source| Error::Write { path: args.out.clone(), source })?;
     println!("Wrote {}", args.out.display());
-    let _ = render::Style::plain();
     Ok(exit::OK)
 }
 

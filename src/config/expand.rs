@@ -53,6 +53,7 @@ pub struct Expanded {
 
 pub(super) struct Expander<'a> {
     file: &'a ForgeFile,
+    root: &'a super::tree::Node,
     work_dir: &'a Path,
     names: NameParts,
     out: Expanded,
@@ -75,8 +76,19 @@ fn secret(r: &Option<SecretRef>, key: &str, work_dir: &Path) -> Json {
 }
 
 impl<'a> Expander<'a> {
-    pub(super) fn new(file: &'a ForgeFile, work_dir: &'a Path, names: NameParts) -> Self {
-        Self { file, work_dir, names, out: Expanded::default(), cluster: None, stores: BTreeMap::new() }
+    pub(super) fn new(file: &'a ForgeFile, root: &'a super::tree::Node, work_dir: &'a Path, names: NameParts) -> Self {
+        Self { file, root, work_dir, names, out: Expanded::default(), cluster: None, stores: BTreeMap::new() }
+    }
+
+    /// The span of the key at `path` (e.g. `["stack", "polaris"]`), for problems about a section.
+    fn key_span(&self, path: &[&str]) -> Option<Span> {
+        let (last, parent) = path.split_last()?;
+        let segs: Vec<super::tree::PathSeg> = parent.iter().map(|k| super::tree::PathSeg::Key(k.to_string())).collect();
+        let node = self.root.at_path(&segs)?;
+        match &node.value {
+            super::tree::Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(last)).map(|(k, _)| k.span),
+            _ => None,
+        }
     }
 
     pub(super) fn run(mut self) -> Expanded {
@@ -154,8 +166,9 @@ impl<'a> Expander<'a> {
         match &self.cluster {
             Some(c) => vec![c.clone()],
             None => {
+                let span = self.key_span(&["stack", what]);
                 self.out.problems.push(
-                    Problem::new(ProblemKind::MissingField, format!("`stack.{what}` needs a cluster to run on"), None, "")
+                    Problem::new(ProblemKind::MissingField, format!("`stack.{what}` needs a cluster to run on"), span, "declared here, with no `cluster:`")
                         .with_help("add a `cluster:` section (`k3d:` for a local cluster, `existing:` for a kubeconfig context)"),
                 );
                 vec![]
@@ -205,8 +218,9 @@ impl<'a> Expander<'a> {
                 if stack.postgresql.is_some() {
                     deps.push(Dep { target: format!("postgresql.{ns}"), span: None });
                 } else {
+                    let span = self.key_span(&["stack", "polaris", "persistence"]).or_else(|| self.key_span(&["stack", "polaris"]));
                     self.out.problems.push(
-                        Problem::new(ProblemKind::MissingField, "Polaris persistence `relational-jdbc` needs `stack.postgresql`", None, "")
+                        Problem::new(ProblemKind::MissingField, "Polaris persistence `relational-jdbc` needs `stack.postgresql`", span, "relational-jdbc is the default")
                             .with_help("add `postgresql: {}` under `stack:`, or set `persistence: in-memory`"),
                     );
                 }
@@ -266,10 +280,10 @@ impl<'a> Expander<'a> {
         }
     }
 
-    fn store(&mut self, name: Option<&Located<String>>, default: &str) -> Option<(Json, Option<Dep>)> {
+    fn store(&mut self, name: Option<&Located<String>>, default: &str, user: Option<Span>) -> Option<(Json, Option<Dep>)> {
         let (value, span) = match name {
             Some(n) => (n.value.as_str(), Some(n.span)),
-            None => (default, None),
+            None => (default, user),
         };
         if let Some(found) = self.stores.get(value) {
             return Some(found.clone());
@@ -283,7 +297,8 @@ impl<'a> Expander<'a> {
                 None => format!("declare it under `stores:` (known stores: {})", if known.is_empty() { "none".into() } else { known.join(", ") }),
             },
         };
-        self.out.problems.push(Problem::new(ProblemKind::DanglingReference, format!("store `{value}` is not defined"), span, "no store with this name").with_help(help));
+        let label = if name.is_some() { "no store with this name" } else { "uses the default store" };
+        self.out.problems.push(Problem::new(ProblemKind::DanglingReference, format!("store `{value}` is not defined"), span, label).with_help(help));
         None
     }
 
@@ -322,7 +337,7 @@ impl<'a> Expander<'a> {
             if let Some(why) = bucket_name_problem(&bucket) {
                 self.out.problems.push(Problem::new(ProblemKind::InvalidValue, format!("catalog `{}` needs bucket `{bucket}`, which is not a valid bucket name", c.name.value), Some(c.name.span), why).with_help("set `bucket:` to a valid S3 bucket name"));
             }
-            let Some((store, store_dep)) = self.store(c.store.as_ref(), "local") else { continue };
+            let Some((store, store_dep)) = self.store(c.store.as_ref(), "local", Some(c.name.span)) else { continue };
             let bucket_spec = json!({"bucket": bucket, "store": store, "tags": {"Name": "Polaris Catalog"}, "force_destroy": true});
             let bucket_addr = self.push("s3_bucket", &bucket, c.name.span, bucket_spec, store_dep.into_iter().collect());
             let mut deps = conn_deps.clone();
@@ -424,7 +439,8 @@ impl<'a> Expander<'a> {
         let mut used: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
         used.sort();
         used.dedup();
-        let Some((aws_store, _)) = self.store(None, "aws") else { return };
+        let l2c_span = self.key_span(&["l2c"]);
+        let Some((aws_store, _)) = self.store(None, "aws", l2c_span) else { return };
         for cat in used {
             let Some(c) = catalogs.iter().find(|c| c.name.value == cat) else { continue };
             let local_bucket = c.bucket.clone().unwrap_or_else(|| c.name.value.clone());
@@ -485,7 +501,7 @@ impl<'a> Expander<'a> {
             }
             // An unknown store is reported; keep declaring the bucket so its other
             // references are checked too.
-            let (mut store, store_dep) = self.store(b.store.as_ref(), "local").unwrap_or((Json::Null, None));
+            let (mut store, store_dep) = self.store(b.store.as_ref(), "local", Some(b.name.span)).unwrap_or((Json::Null, None));
             if let (Some(region), Some(obj)) = (&b.region, store.as_object_mut()) {
                 obj.insert("region".into(), json!(region));
             }

@@ -93,6 +93,23 @@ impl Config {
     }
 }
 
+impl Config {
+    /// A config made of the given declarations, for engine tests and tools.
+    #[doc(hidden)]
+    pub fn synthetic(resources: Vec<ResourceDecl>) -> Self {
+        let digest = digest(&resources, &[]);
+        Config { path: PathBuf::from("forge.yaml"), text: Arc::from(""), work_dir: PathBuf::from("."), file: ForgeFile::default(), resources, outputs: vec![], digest }
+    }
+}
+
+/// The JSON Schema of forge.yaml, as committed in `schemas/forge.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft07().into_generator().into_root_schema_for::<ForgeFile>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Environment lookups, injectable for tests.
 pub trait Env {
     /// The variable's value, if set.
@@ -160,7 +177,7 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
         }
     };
     let work_dir_abs = std::path::absolute(work_dir).unwrap_or_else(|_| work_dir.to_path_buf());
-    let expanded = expand::Expander::new(&file, &work_dir_abs, naming::NameParts { prefix, project }).run();
+    let expanded = expand::Expander::new(&file, &root, &work_dir_abs, naming::NameParts { prefix, project }).run();
     problems.extend(expanded.problems);
     let mut resources = expanded.resources;
     let outputs = outputs(&file);

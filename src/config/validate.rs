@@ -66,7 +66,7 @@ fn dangling(target: &str, span: Option<Span>, from: &str, known: &BTreeSet<Strin
         Some(s) => format!("did you mean `{s}`?"),
         None if !target.contains('.') => "dependencies are addresses `kind.name`, e.g. `s3_bucket.lakehouse`".to_string(),
         None => {
-            let same: Vec<&str> = known.iter().filter(|k| k.starts_with(&format!("{kind}."))).map(String::as_str).take(5).collect();
+            let same: Vec<&str> = known.iter().filter(|k| k.starts_with(&format!("{kind}.")) && *k != from).map(String::as_str).take(5).collect();
             if same.is_empty() { format!("nothing of kind `{kind}` is declared") } else { format!("declared `{kind}` resources: {}", same.join(", ")) }
         }
     };

@@ -6,7 +6,8 @@ use crate::state::State;
 use crate::template::{self, Placeholder};
 
 /// Replaces every `${kind.name.attr}` whose value is in `state`; unresolved ones stay.
-/// A string that is exactly one placeholder takes the attribute's JSON type.
+/// A string that is exactly one placeholder of a list or mapping attribute takes that
+/// value as is; scalars are written into the string.
 pub fn resolve_spec(spec: &Value, state: &State) -> Value {
     match spec {
         Value::String(s) if s.contains("${") => {
@@ -15,7 +16,12 @@ pub fn resolve_spec(spec: &Value, state: &State) -> Value {
                 && one.range == (0..s.len())
                 && let Placeholder::Ref { addr, attr } = &one.placeholder
             {
-                return state.attribute(addr, attr).unwrap_or_else(|| spec.clone());
+                match state.attribute(addr, attr) {
+                    Some(v @ (Value::Array(_) | Value::Object(_))) => return v,
+                    Some(Value::String(s)) => return Value::String(s),
+                    Some(other) => return Value::String(other.to_string()),
+                    None => return spec.clone(),
+                }
             }
             Value::String(template::substitute(s, false, |p| match p {
                 Placeholder::Ref { addr, attr } => state.attribute(addr, attr).map(|v| match v {

@@ -114,7 +114,7 @@ build_quarkus() {
     timed "$name" "$MVN" -B -ntp -U -T 1 -f "$work/pom.xml" \
       -Dmaven.repo.local="$CACHE/m2" package -DskipTests > "$mlog" 2>&1; then
     log "$name: Maven build FAILED (full log: $mlog):"
-    grep -E '^\[ERROR\]' "$mlog" | head -8 >&2
+    grep -m1 -E '^\[ERROR\] Failed' "$mlog" >&2 || tail -5 "$mlog" >&2
     SUMMARY+=("$name: FAILED")
     return 1
   fi

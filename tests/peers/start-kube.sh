@@ -24,12 +24,13 @@ ETCD_PORT=$(free_port); ETCD_PEER_PORT=$(free_port)
 API_PORT=$(free_port); KCM_PORT=$(free_port)
 PIDS=()
 cleanup() {
-  local i
+  local i t0; t0=$(date +%s.%N)
   for (( i=${#PIDS[@]}-1; i>=0; i-- )); do kill -TERM "${PIDS[i]}" 2>/dev/null || true; done
   for i in "${PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$i" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$i" 2>/dev/null || true
   done
+  [[ ${#PIDS[@]} -gt 0 ]] && printf 'stopped in %.1fs\n' "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
   if [[ "${KUBE_KEEP_DIR:-0}" == 1 ]]; then echo "kept $D" >&2; else rm -rf "$D"; fi
 }
 trap cleanup EXIT

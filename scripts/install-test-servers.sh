@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the third-party test servers the integration tests start themselves, into a
+# cache outside the clone (${FORGE_CACHE:-$HOME/.cache/forge}/servers), pinned:
+#
+#   moto 5.2.5       AWS S3/IAM/STS stand-in   (pip --no-deps overlay; 5.2.1 breaks strict S3 clients)
+#   s3s-fs 0.14.1    RustFS stand-in           (cargo install; 0.17 needs a newer rustc)
+#
+# Idempotent: each is skipped when already installed. Prints what it did and how long it took.
+set -euo pipefail
+
+CACHE=${FORGE_CACHE:-$HOME/.cache/forge}
+SERVERS=$CACHE/servers
+mkdir -p "$SERVERS"
+log() { printf '[install-test-servers %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+MOTO_VERSION=5.2.5
+S3S_VERSION=0.14.1
+
+moto_dir=$SERVERS/moto-$MOTO_VERSION
+if [ ! -f "$moto_dir/.installed" ]; then
+  start=$(date +%s)
+  log "installing moto $MOTO_VERSION into $moto_dir"
+  # moto's server needs flask, werkzeug, boto3, etc.; install them beside it when the
+  # machine's Python lacks them, so a fresh machine works too.
+  python3 -m pip install -q --no-deps --target "$moto_dir" "moto==$MOTO_VERSION"
+  if ! PYTHONPATH=$moto_dir python3 -c 'import moto.server, flask, flask_cors, boto3, werkzeug, xmltodict, jinja2, responses, cryptography, dateutil' 2>/dev/null; then
+    log "adding moto's server dependencies"
+    python3 -m pip install -q --target "$moto_dir/deps" "flask<4" "flask-cors<7" "boto3<2" "werkzeug<4" "xmltodict<1" "jinja2<4" "responses<1" "cryptography<47" "python-dateutil<3" "requests<3" "pyyaml<7"
+  fi
+  touch "$moto_dir/.installed"
+  log "moto ready in $(( $(date +%s) - start ))s"
+fi
+
+s3s_root=$SERVERS/s3s-fs-$S3S_VERSION
+if [ ! -x "$s3s_root/bin/s3s-fs" ]; then
+  start=$(date +%s)
+  log "building s3s-fs $S3S_VERSION into $s3s_root (about 8 minutes on 2 cores)"
+  CARGO_TARGET_DIR=$CACHE/s3s-target cargo install -q "s3s-fs@$S3S_VERSION" --locked --features binary --root "$s3s_root" ${S3S_JOBS:+-j "$S3S_JOBS"}
+  rm -rf "$CACHE/s3s-target"
+  log "s3s-fs ready in $(( $(date +%s) - start ))s"
+fi
+echo "moto:   PYTHONPATH=$moto_dir:$moto_dir/deps python3 -m moto.server"
+echo "s3s-fs: $s3s_root/bin/s3s-fs"
