@@ -23,14 +23,19 @@ D=$(mktemp -d "${TMPDIR:-/tmp}/forge-kube.XXXXXX")
 ETCD_PORT=$(free_port); ETCD_PEER_PORT=$(free_port)
 API_PORT=$(free_port); KCM_PORT=$(free_port)
 PIDS=()
+NAMES=()
+# Stops in reverse start order, each fully before the next (the apiserver
+# needs etcd while it shuts down): SIGTERM, then SIGKILL after 10 s.
 cleanup() {
-  local i t0; t0=$(date +%s.%N)
-  for (( i=${#PIDS[@]}-1; i>=0; i-- )); do kill -TERM "${PIDS[i]}" 2>/dev/null || true; done
-  for i in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$i" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$i" 2>/dev/null || true
+  local i pid t0
+  for (( i=${#PIDS[@]}-1; i>=0; i-- )); do
+    pid=${PIDS[i]}; t0=$(date +%s.%N)
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    printf 'stopped %s in %.1fs\n' "${NAMES[i]}" "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
   done
-  [[ ${#PIDS[@]} -gt 0 ]] && printf 'stopped in %.1fs\n' "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
   if [[ "${KUBE_KEEP_DIR:-0}" == 1 ]]; then echo "kept $D" >&2; else rm -rf "$D"; fi
 }
 trap cleanup EXIT
@@ -94,7 +99,7 @@ elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $T0" | bc)"; }
   --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster "forge=http://127.0.0.1:$ETCD_PEER_PORT" \
   --unsafe-no-fsync --log-level warn > "$D/etcd.log" 2>&1 &
-ETCD_PID=$!; PIDS+=("$ETCD_PID")
+ETCD_PID=$!; PIDS+=("$ETCD_PID"); NAMES+=(etcd)
 etcd_healthy() { alive "$ETCD_PID" etcd; curl -fs "http://127.0.0.1:$ETCD_PORT/health" | grep -q '"health":"true"'; }
 wait_for 30 "etcd (pid $ETCD_PID, :$ETCD_PORT)" etcd_healthy
 echo "  etcd at $(elapsed)s" >&2
@@ -115,7 +120,7 @@ echo "  etcd at $(elapsed)s" >&2
   --service-cluster-ip-range=10.0.0.0/24 \
   --allow-privileged=true \
   --profiling=false --v=0 > "$D/kube-apiserver.log" 2>&1 &
-API_PID=$!; PIDS+=("$API_PID")
+API_PID=$!; PIDS+=("$API_PID"); NAMES+=(kube-apiserver)
 api_ready() {
   alive "$API_PID" kube-apiserver
   curl -fs --cacert "$D/pki/ca.crt" -H "Authorization: Bearer $TOKEN" \
@@ -135,7 +140,7 @@ echo "  kube-apiserver at $(elapsed)s" >&2
   --cert-dir="$D/pki/kcm" \
   --flex-volume-plugin-dir="$D/kcm-flexvolume" \
   --profiling=false --v=0 > "$D/kube-controller-manager.log" 2>&1 &
-KCM_PID=$!; PIDS+=("$KCM_PID")
+KCM_PID=$!; PIDS+=("$KCM_PID"); NAMES+=(kube-controller-manager)
 kcm_healthy() { alive "$KCM_PID" kube-controller-manager; curl -fsk "https://127.0.0.1:$KCM_PORT/healthz" | grep -q '^ok$'; }
 wait_for 60 "kube-controller-manager (pid $KCM_PID, :$KCM_PORT)" kcm_healthy
 echo "  kube-controller-manager at $(elapsed)s" >&2
