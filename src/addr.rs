@@ -29,13 +29,20 @@ pub enum AddrError {
 impl ResourceAddr {
     /// Builds an address, checking both parts.
     pub fn new(kind: &str, name: &str) -> Result<Self, AddrError> {
-        if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        if kind.is_empty()
+            || !kind
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             return Err(AddrError::BadKind(kind.to_string()));
         }
         if !valid_name(name) {
             return Err(AddrError::BadName(name.to_string()));
         }
-        Ok(Self { kind: kind.to_string(), name: name.to_string() })
+        Ok(Self {
+            kind: kind.to_string(),
+            name: name.to_string(),
+        })
     }
 
     /// The kind, e.g. `s3_bucket`.
@@ -51,7 +58,10 @@ impl ResourceAddr {
 
 /// Whether `name` may be the name part of an address.
 pub fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
 }
 
 impl fmt::Display for ResourceAddr {
@@ -63,7 +73,9 @@ impl fmt::Display for ResourceAddr {
 impl FromStr for ResourceAddr {
     type Err = AddrError;
     fn from_str(s: &str) -> Result<Self, AddrError> {
-        let (kind, name) = s.split_once('.').ok_or_else(|| AddrError::NoDot(s.to_string()))?;
+        let (kind, name) = s
+            .split_once('.')
+            .ok_or_else(|| AddrError::NoDot(s.to_string()))?;
         Self::new(kind, name)
     }
 }
@@ -87,7 +99,9 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        let a: ResourceAddr = "polaris_namespace.polardb/wild.life".parse().expect("valid");
+        let a: ResourceAddr = "polaris_namespace.polardb/wild.life"
+            .parse()
+            .expect("valid");
         assert_eq!(a.kind(), "polaris_namespace");
         assert_eq!(a.name(), "polardb/wild.life");
         assert_eq!(a.to_string(), "polaris_namespace.polardb/wild.life");
@@ -95,8 +109,17 @@ mod tests {
 
     #[test]
     fn rejects_bad_addresses() {
-        assert_eq!("bucket".parse::<ResourceAddr>(), Err(AddrError::NoDot("bucket".into())));
-        assert!(matches!("S3.x".parse::<ResourceAddr>(), Err(AddrError::BadKind(_))));
-        assert!(matches!("s3_bucket.a b".parse::<ResourceAddr>(), Err(AddrError::BadName(_))));
+        assert_eq!(
+            "bucket".parse::<ResourceAddr>(),
+            Err(AddrError::NoDot("bucket".into()))
+        );
+        assert!(matches!(
+            "S3.x".parse::<ResourceAddr>(),
+            Err(AddrError::BadKind(_))
+        ));
+        assert!(matches!(
+            "s3_bucket.a b".parse::<ResourceAddr>(),
+            Err(AddrError::BadName(_))
+        ));
     }
 }

@@ -29,7 +29,9 @@ pub const INTERRUPTED: i32 = 130;
 pub fn code(e: &Error) -> i32 {
     match e {
         Error::State(StoreError::Lock(LockError::Held { .. })) => LOCKED,
-        Error::Incomplete { interrupted: true, .. } => INTERRUPTED,
+        Error::Incomplete {
+            interrupted: true, ..
+        } => INTERRUPTED,
         Error::Incomplete { .. } => INCOMPLETE,
         _ => ERROR,
     }

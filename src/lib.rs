@@ -7,15 +7,15 @@
 #![warn(missing_docs)]
 
 pub mod addr;
-pub mod config;
-pub mod secret;
-pub mod template;
 pub mod apply;
+pub mod cli;
+pub mod config;
+pub mod exit;
 pub mod graph;
 pub mod plan;
 pub mod provider;
 pub mod providers;
 pub mod render;
+pub mod secret;
 pub mod state;
-pub mod cli;
-pub mod exit;
+pub mod template;

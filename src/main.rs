@@ -6,7 +6,10 @@ use clap::Parser;
 fn main() {
     let cli = forge::cli::Cli::parse();
     let json = wants_json(&cli);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

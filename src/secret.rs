@@ -61,21 +61,33 @@ pub struct Secrets {
 impl Secrets {
     /// Starts from the generated secrets saved in state.
     pub fn new(saved: BTreeMap<String, String>) -> Self {
-        Self { generated: Arc::new(Mutex::new(saved)), dirty: Default::default(), read_only: false }
+        Self {
+            generated: Arc::new(Mutex::new(saved)),
+            dirty: Default::default(),
+            read_only: false,
+        }
     }
 
     /// Like [`new`](Self::new), but never generates: for plan, whose state is not saved.
     pub fn read_only(saved: BTreeMap<String, String>) -> Self {
-        Self { read_only: true, ..Self::new(saved) }
+        Self {
+            read_only: true,
+            ..Self::new(saved)
+        }
     }
 
     /// Reads a secret, generating (and remembering) it if it is a generated one.
     pub fn resolve(&self, spec: &SecretSpec) -> Result<String, SecretError> {
         match spec {
-            SecretSpec::Env(name) => std::env::var(name).map_err(|_| SecretError::EnvUnset(name.clone())),
+            SecretSpec::Env(name) => {
+                std::env::var(name).map_err(|_| SecretError::EnvUnset(name.clone()))
+            }
             SecretSpec::File(path) => std::fs::read_to_string(path)
                 .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-                .map_err(|source| SecretError::File { path: path.clone(), source }),
+                .map_err(|source| SecretError::File {
+                    path: path.clone(),
+                    source,
+                }),
             SecretSpec::Generate { key, length } => {
                 let mut map = self.generated.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(v) = map.get(key) {
@@ -94,12 +106,18 @@ impl Secrets {
 
     /// Whether a generated secret already has a value.
     pub fn has_generated(&self, key: &str) -> bool {
-        self.generated.lock().unwrap_or_else(|e| e.into_inner()).contains_key(key)
+        self.generated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(key)
     }
 
     /// A copy of every generated secret, for saving to state.
     pub fn snapshot(&self) -> BTreeMap<String, String> {
-        self.generated.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.generated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Whether a secret was generated since the last call (and resets the flag).
@@ -112,7 +130,9 @@ impl Secrets {
 pub fn generate(length: u16) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    (0..length.max(8)).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..length.max(8))
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 #[cfg(test)]
@@ -122,7 +142,10 @@ mod tests {
     #[test]
     fn generated_secrets_are_stable_and_marked_dirty() {
         let s = Secrets::default();
-        let spec = SecretSpec::Generate { key: "k".into(), length: 20 };
+        let spec = SecretSpec::Generate {
+            key: "k".into(),
+            length: 20,
+        };
         let a = s.resolve(&spec).expect("generates");
         assert_eq!(a.len(), 20);
         assert!(s.take_dirty());
@@ -132,7 +155,9 @@ mod tests {
 
     #[test]
     fn unset_env_is_an_error_naming_the_variable() {
-        let err = Secrets::default().resolve(&SecretSpec::Env("FORGE_TEST_SURELY_UNSET_VAR".into())).expect_err("unset");
+        let err = Secrets::default()
+            .resolve(&SecretSpec::Env("FORGE_TEST_SURELY_UNSET_VAR".into()))
+            .expect_err("unset");
         assert!(err.to_string().contains("FORGE_TEST_SURELY_UNSET_VAR"));
     }
 }

@@ -52,12 +52,18 @@ pub fn scan(s: &str) -> Vec<Found> {
             match s[i + 2..].find('}') {
                 Some(end) => {
                     let inner = &s[i + 2..i + 2 + end];
-                    out.push(Found { placeholder: classify(inner), range: i..i + 3 + end });
+                    out.push(Found {
+                        placeholder: classify(inner),
+                        range: i..i + 3 + end,
+                    });
                     i += 3 + end;
                     continue;
                 }
                 None => {
-                    out.push(Found { placeholder: Placeholder::Invalid(s[i..].to_string()), range: i..s.len() });
+                    out.push(Found {
+                        placeholder: Placeholder::Invalid(s[i..].to_string()),
+                        range: i..s.len(),
+                    });
                     break;
                 }
             }
@@ -75,22 +81,37 @@ fn classify(inner: &str) -> Placeholder {
             None => (rest, None),
         };
         if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Placeholder::Env { name: name.to_string(), default };
+            return Placeholder::Env {
+                name: name.to_string(),
+                default,
+            };
         }
         return Placeholder::Invalid(inner.to_string());
     }
     let parts: Vec<&str> = inner.splitn(3, '.').collect();
-    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) && parts[0].chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    if parts.len() == 3
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[0]
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
         // Names may contain dots (namespaces), so the attribute is the last segment.
         let (addr, attr) = inner.rsplit_once('.').unwrap_or((inner, ""));
-        return Placeholder::Ref { addr: addr.to_string(), attr: attr.to_string() };
+        return Placeholder::Ref {
+            addr: addr.to_string(),
+            attr: attr.to_string(),
+        };
     }
     Placeholder::Invalid(inner.to_string())
 }
 
 /// Replaces placeholders using `f`; a placeholder `f` returns `None` for is kept as is.
 /// `$${` becomes `${` only when `unescape` is set (the final rendering).
-pub fn substitute(s: &str, unescape: bool, mut f: impl FnMut(&Placeholder) -> Option<String>) -> String {
+pub fn substitute(
+    s: &str,
+    unescape: bool,
+    mut f: impl FnMut(&Placeholder) -> Option<String>,
+) -> String {
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
     for found in scan(s) {
@@ -106,7 +127,11 @@ pub fn substitute(s: &str, unescape: bool, mut f: impl FnMut(&Placeholder) -> Op
 }
 
 fn unescape_part(s: &str, unescape: bool) -> String {
-    if unescape { s.replace("$${", "${") } else { s.to_string() }
+    if unescape {
+        s.replace("$${", "${")
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -115,14 +140,24 @@ mod tests {
 
     #[test]
     fn finds_env_and_refs() {
-        let found = scan("a ${env:USER} b ${env:X:-dflt} ${s3_bucket.data.arn} $${env:NOT} ${oops}");
+        let found =
+            scan("a ${env:USER} b ${env:X:-dflt} ${s3_bucket.data.arn} $${env:NOT} ${oops}");
         let ph: Vec<_> = found.into_iter().map(|f| f.placeholder).collect();
         assert_eq!(
             ph,
             vec![
-                Placeholder::Env { name: "USER".into(), default: None },
-                Placeholder::Env { name: "X".into(), default: Some("dflt".into()) },
-                Placeholder::Ref { addr: "s3_bucket.data".into(), attr: "arn".into() },
+                Placeholder::Env {
+                    name: "USER".into(),
+                    default: None
+                },
+                Placeholder::Env {
+                    name: "X".into(),
+                    default: Some("dflt".into())
+                },
+                Placeholder::Ref {
+                    addr: "s3_bucket.data".into(),
+                    attr: "arn".into()
+                },
                 Placeholder::Invalid("oops".into()),
             ]
         );
@@ -131,7 +166,13 @@ mod tests {
     #[test]
     fn dotted_names_keep_last_segment_as_attribute() {
         let found = scan("${polaris_namespace.polardb/a.b.name}");
-        assert_eq!(found[0].placeholder, Placeholder::Ref { addr: "polaris_namespace.polardb/a.b".into(), attr: "name".into() });
+        assert_eq!(
+            found[0].placeholder,
+            Placeholder::Ref {
+                addr: "polaris_namespace.polardb/a.b".into(),
+                attr: "name".into()
+            }
+        );
     }
 
     #[test]

@@ -50,7 +50,10 @@ pub struct ApplyReport {
 impl ApplyReport {
     /// Whether everything planned was done.
     pub fn complete(&self) -> bool {
-        self.failed.is_empty() && self.skipped.is_empty() && self.not_run.is_empty() && self.save_error.is_none()
+        self.failed.is_empty()
+            && self.skipped.is_empty()
+            && self.not_run.is_empty()
+            && self.save_error.is_none()
     }
 }
 
@@ -97,23 +100,49 @@ impl Shared {
 impl Applier {
     /// Applies `plan` against `store`, then computes `outputs`. Returns the store (still
     /// locked) and what happened.
-    pub async fn apply(&self, plan: &Plan, store: StateStore, outputs: &[OutputDecl]) -> (StateStore, ApplyReport) {
-        let shared = Arc::new(Shared { applier: self.clone(), store: Mutex::new(store), save_failed: Default::default() });
+    pub async fn apply(
+        &self,
+        plan: &Plan,
+        store: StateStore,
+        outputs: &[OutputDecl],
+    ) -> (StateStore, ApplyReport) {
+        let shared = Arc::new(Shared {
+            applier: self.clone(),
+            store: Mutex::new(store),
+            save_failed: Default::default(),
+        });
         let mut report = ApplyReport::default();
         if !plan.forget.is_empty() {
             let forget = plan.forget.clone();
-            let _ = shared.update_state(|s| forget.iter().for_each(|a| drop(s.resources.remove(&a.to_string())))).await;
+            let _ = shared
+                .update_state(|s| {
+                    forget
+                        .iter()
+                        .for_each(|a| drop(s.resources.remove(&a.to_string())))
+                })
+                .await;
         }
-        let nodes: Vec<ResourceChange> = plan.changes.iter().filter(|c| c.action.is_change()).cloned().collect();
+        let nodes: Vec<ResourceChange> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action.is_change())
+            .cloned()
+            .collect();
         let deps = dag(&nodes);
         let nodes = Arc::new(nodes);
         let run_nodes = nodes.clone();
         let run_shared = shared.clone();
-        let outcomes = walk(nodes.len(), &deps, self.parallelism, &self.ctx.cancel, move |i| {
-            let shared = run_shared.clone();
-            let change = run_nodes[i].clone();
-            async move { run_node(&shared, &change).await }
-        })
+        let outcomes = walk(
+            nodes.len(),
+            &deps,
+            self.parallelism,
+            &self.ctx.cancel,
+            move |i| {
+                let shared = run_shared.clone();
+                let change = run_nodes[i].clone();
+                async move { run_node(&shared, &change).await }
+            },
+        )
         .await;
         for (i, outcome) in outcomes.into_iter().enumerate() {
             let c = &nodes[i];
@@ -121,19 +150,37 @@ impl Applier {
                 Outcome::Done(d) => report.done.push((c.addr.clone(), c.action, d)),
                 Outcome::Failed(e) => report.failed.push((c.addr.clone(), c.action, e)),
                 Outcome::Skipped { because } => {
-                    shared.emit(ApplyEvent::Skipped { addr: c.addr.clone(), action: c.action, because: nodes[because].addr.clone() });
-                    report.skipped.push((c.addr.clone(), nodes[because].addr.clone()))
+                    shared.emit(ApplyEvent::Skipped {
+                        addr: c.addr.clone(),
+                        action: c.action,
+                        because: nodes[because].addr.clone(),
+                    });
+                    report
+                        .skipped
+                        .push((c.addr.clone(), nodes[because].addr.clone()))
                 }
                 Outcome::NotRun => report.not_run.push(c.addr.clone()),
             }
         }
         report.interrupted = self.ctx.cancel.is_cancelled();
-        let save_error = shared.save_failed.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let save_error = shared
+            .save_failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if save_error.is_none() {
             let outputs = outputs.to_vec();
-            let _ = shared.update_state(move |s| s.outputs = evaluate_outputs(&outputs, s)).await;
+            let _ = shared
+                .update_state(move |s| s.outputs = evaluate_outputs(&outputs, s))
+                .await;
         }
-        report.save_error = save_error.or_else(|| shared.save_failed.lock().unwrap_or_else(|e| e.into_inner()).take());
+        report.save_error = save_error.or_else(|| {
+            shared
+                .save_failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+        });
         let shared = match Arc::try_unwrap(shared) {
             Ok(s) => s,
             Err(_) => unreachable!("every node task has finished, so no other reference is alive"),
@@ -145,12 +192,19 @@ impl Applier {
 /// Dependencies between changes: creates after what they depend on, deletes after what
 /// depends on them.
 fn dag(nodes: &[ResourceChange]) -> Vec<Vec<usize>> {
-    let index: BTreeMap<&ResourceAddr, usize> = nodes.iter().enumerate().map(|(i, c)| (&c.addr, i)).collect();
+    let index: BTreeMap<&ResourceAddr, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (&c.addr, i))
+        .collect();
     let mut deps = vec![Vec::new(); nodes.len()];
     for (i, c) in nodes.iter().enumerate() {
         for d in &c.depends_on {
             let Some(&j) = index.get(d) else { continue };
-            match (c.action == Action::Delete, nodes[j].action == Action::Delete) {
+            match (
+                c.action == Action::Delete,
+                nodes[j].action == Action::Delete,
+            ) {
                 (false, false) => deps[i].push(j),
                 (true, true) => deps[j].push(i),
                 // A delete and a create of unrelated lifetimes: no ordering needed.
@@ -181,34 +235,84 @@ async fn run_node(shared: &Shared, change: &ResourceChange) -> Result<Duration, 
     let ctx = &shared.applier.ctx;
     let addr = change.addr.clone();
     let key = addr.to_string();
-    let provider = shared.applier.registry.get(addr.kind()).ok_or_else(|| ProviderError::NotImplemented { kind: addr.kind().to_string() })?;
+    let provider =
+        shared
+            .applier
+            .registry
+            .get(addr.kind())
+            .ok_or_else(|| ProviderError::NotImplemented {
+                kind: addr.kind().to_string(),
+            })?;
     let timeout = ctx.timeout;
-    let timed = |what: String| ProviderError::Timeout { what, after: timeout };
-    shared.emit(ApplyEvent::Started { addr: addr.clone(), action: change.action });
+    let timed = |what: String| ProviderError::Timeout {
+        what,
+        after: timeout,
+    };
+    shared.emit(ApplyEvent::Started {
+        addr: addr.clone(),
+        action: change.action,
+    });
     let result: Result<(), ProviderError> = async {
-        let prior = shared.store.lock().await.state().resources.get(&key).cloned();
+        let prior = shared
+            .store
+            .lock()
+            .await
+            .state()
+            .resources
+            .get(&key)
+            .cloned();
         if change.action == Action::Delete {
-            let spec = prior.as_ref().map(|p| p.spec.clone()).or_else(|| change.spec.clone()).unwrap_or(Value::Null);
-            let attrs = change.before.clone().or_else(|| prior.as_ref().and_then(|p| p.attributes.clone())).unwrap_or(Value::Null);
-            shared.update_state(|s| set_status(s, &key, Status::Deleting)).await?;
-            tokio::time::timeout(timeout, provider.delete(ctx, addr.name(), &spec, &attrs)).await.map_err(|_| timed(format!("deleting {addr}")))??;
-            return shared.update_state(|s| drop(s.resources.remove(&key))).await;
+            let spec = prior
+                .as_ref()
+                .map(|p| p.spec.clone())
+                .or_else(|| change.spec.clone())
+                .unwrap_or(Value::Null);
+            let attrs = change
+                .before
+                .clone()
+                .or_else(|| prior.as_ref().and_then(|p| p.attributes.clone()))
+                .unwrap_or(Value::Null);
+            shared
+                .update_state(|s| set_status(s, &key, Status::Deleting))
+                .await?;
+            tokio::time::timeout(timeout, provider.delete(ctx, addr.name(), &spec, &attrs))
+                .await
+                .map_err(|_| timed(format!("deleting {addr}")))??;
+            return shared
+                .update_state(|s| drop(s.resources.remove(&key)))
+                .await;
         }
         let spec = {
             let store = shared.store.lock().await;
-            unescape(&resolve_spec(change.spec.as_ref().unwrap_or(&Value::Null), store.state()))
+            unescape(&resolve_spec(
+                change.spec.as_ref().unwrap_or(&Value::Null),
+                store.state(),
+            ))
         };
         let missing = unresolved_refs(&spec);
         if !missing.is_empty() {
-            return Err(ProviderError::Refused(format!("values are still unknown: {}", missing.join(", "))));
+            return Err(ProviderError::Refused(format!(
+                "values are still unknown: {}",
+                missing.join(", ")
+            )));
         }
         pregenerate(&spec, ctx)?;
         let mut current = change.before.clone();
         if change.action == Action::Replace {
-            let old_spec = prior.as_ref().map(|p| p.spec.clone()).unwrap_or_else(|| spec.clone());
+            let old_spec = prior
+                .as_ref()
+                .map(|p| p.spec.clone())
+                .unwrap_or_else(|| spec.clone());
             let attrs = current.clone().unwrap_or(Value::Null);
-            shared.update_state(|s| set_status(s, &key, Status::Deleting)).await?;
-            tokio::time::timeout(timeout, provider.delete(ctx, addr.name(), &old_spec, &attrs)).await.map_err(|_| timed(format!("deleting {addr}")))??;
+            shared
+                .update_state(|s| set_status(s, &key, Status::Deleting))
+                .await?;
+            tokio::time::timeout(
+                timeout,
+                provider.delete(ctx, addr.name(), &old_spec, &attrs),
+            )
+            .await
+            .map_err(|_| timed(format!("deleting {addr}")))??;
             current = None;
         }
         let (status, action) = match change.action {
@@ -221,15 +325,35 @@ async fn run_node(shared: &Shared, change: &ResourceChange) -> Result<Duration, 
             kind: addr.kind().to_string(),
             status,
             spec: spec.clone(),
-            attributes: prior.as_ref().and_then(|p| p.attributes.clone()).filter(|_| change.action != Action::Replace),
+            attributes: prior
+                .as_ref()
+                .and_then(|p| p.attributes.clone())
+                .filter(|_| change.action != Action::Replace),
             depends_on: depends_on.clone(),
             updated_at: Utc::now(),
         };
-        shared.update_state(|s| drop(s.resources.insert(key.clone(), intent))).await?;
-        let state = tokio::time::timeout(timeout, provider.apply(ctx, addr.name(), &spec, current.as_ref(), action)).await.map_err(|_| timed(format!("applying {addr}")))??;
+        shared
+            .update_state(|s| drop(s.resources.insert(key.clone(), intent)))
+            .await?;
+        let state = tokio::time::timeout(
+            timeout,
+            provider.apply(ctx, addr.name(), &spec, current.as_ref(), action),
+        )
+        .await
+        .map_err(|_| timed(format!("applying {addr}")))??;
         shared
             .update_state(|s| {
-                s.resources.insert(key.clone(), ResourceState { kind: addr.kind().to_string(), status: Status::Ready, spec, attributes: Some(state), depends_on, updated_at: Utc::now() });
+                s.resources.insert(
+                    key.clone(),
+                    ResourceState {
+                        kind: addr.kind().to_string(),
+                        status: Status::Ready,
+                        spec,
+                        attributes: Some(state),
+                        depends_on,
+                        updated_at: Utc::now(),
+                    },
+                );
             })
             .await
     }
@@ -237,12 +361,23 @@ async fn run_node(shared: &Shared, change: &ResourceChange) -> Result<Duration, 
     match result {
         Ok(()) => {
             let elapsed = start.elapsed();
-            shared.emit(ApplyEvent::Finished { addr, action: change.action, elapsed });
+            shared.emit(ApplyEvent::Finished {
+                addr,
+                action: change.action,
+                elapsed,
+            });
             Ok(elapsed)
         }
         Err(e) => {
-            let _ = shared.update_state(|s| set_status(s, &key, Status::Failed)).await;
-            shared.emit(ApplyEvent::Failed { addr, action: change.action, error: crate::render::error_chain(&e), hint: e.hint() });
+            let _ = shared
+                .update_state(|s| set_status(s, &key, Status::Failed))
+                .await;
+            shared.emit(ApplyEvent::Failed {
+                addr,
+                action: change.action,
+                error: crate::render::error_chain(&e),
+                hint: e.hint(),
+            });
             Err(e)
         }
     }
@@ -272,7 +407,13 @@ pub fn evaluate_outputs(outputs: &[OutputDecl], state: &State) -> BTreeMap<Strin
             _ => None,
         });
         if complete {
-            out.insert(o.name.clone(), OutputValue { value, sensitive: o.sensitive });
+            out.insert(
+                o.name.clone(),
+                OutputValue {
+                    value,
+                    sensitive: o.sensitive,
+                },
+            );
         }
     }
     out

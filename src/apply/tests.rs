@@ -22,14 +22,24 @@ fn h() -> H {
     let fake = FakeResource::new();
     let mut registry = Registry::new();
     registry.register(fake.clone());
-    H { fake, registry, dir: tempfile::tempdir().expect("tempdir") }
+    H {
+        fake,
+        registry,
+        dir: tempfile::tempdir().expect("tempdir"),
+    }
 }
 
 fn fake(name: &str, value: &str, deps: &[&str]) -> ResourceDecl {
     ResourceDecl {
         addr: format!("fake.{name}").parse().expect("addr"),
         spec: json!({"value": value, "immutable": "i"}),
-        deps: deps.iter().map(|d| Dep { target: format!("fake.{d}"), span: None }).collect(),
+        deps: deps
+            .iter()
+            .map(|d| Dep {
+                target: format!("fake.{d}"),
+                span: None,
+            })
+            .collect(),
         span: Span::default(),
     }
 }
@@ -43,16 +53,50 @@ impl H {
         StateStore::open(self.dir.path(), "test", Duration::ZERO).expect("open state")
     }
 
-    async fn plan_with(&self, config: &Config, destroy: bool, targets: &[&str], excludes: &[&str]) -> Plan {
+    async fn plan_with(
+        &self,
+        config: &Config,
+        destroy: bool,
+        targets: &[&str],
+        excludes: &[&str],
+    ) -> Plan {
         let store = self.store();
         let graph = ResourceGraph::build(config, store.state()).expect("graph");
         let targets: Vec<String> = targets.iter().map(|s| s.to_string()).collect();
         let excludes: Vec<String> = excludes.iter().map(|s| s.to_string()).collect();
-        let selection = Selection::resolve(&graph, &targets, &excludes, destroy).expect("selection");
-        let ctx = Ctx::new(self.dir.path().to_path_buf(), Secrets::read_only(Default::default()));
-        let obs: Observations = refresh(config, &graph, store.state(), &self.registry, &ctx, &selection, 4).await.expect("refresh");
-        let planner = Planner { config, graph: &graph, state: store.state(), registry: &self.registry };
-        planner.plan(&obs, &selection, &PlanOptions { destroy, replace: BTreeSet::new() }).expect("plan")
+        let selection =
+            Selection::resolve(&graph, &targets, &excludes, destroy).expect("selection");
+        let ctx = Ctx::new(
+            self.dir.path().to_path_buf(),
+            Secrets::read_only(Default::default()),
+        );
+        let obs: Observations = refresh(
+            config,
+            &graph,
+            store.state(),
+            &self.registry,
+            &ctx,
+            &selection,
+            4,
+        )
+        .await
+        .expect("refresh");
+        let planner = Planner {
+            config,
+            graph: &graph,
+            state: store.state(),
+            registry: &self.registry,
+        };
+        planner
+            .plan(
+                &obs,
+                &selection,
+                &PlanOptions {
+                    destroy,
+                    replace: BTreeSet::new(),
+                },
+            )
+            .expect("plan")
     }
 
     async fn plan(&self, config: &Config) -> Plan {
@@ -60,7 +104,12 @@ impl H {
     }
 
     async fn apply_plan(&self, config: &Config, plan: &Plan, parallelism: usize) -> ApplyReport {
-        let applier = Applier { registry: self.registry.clone(), ctx: Ctx::new(self.dir.path().to_path_buf(), Secrets::default()), parallelism, events: None };
+        let applier = Applier {
+            registry: self.registry.clone(),
+            ctx: Ctx::new(self.dir.path().to_path_buf(), Secrets::default()),
+            parallelism,
+            events: None,
+        };
         let (_, report) = applier.apply(plan, self.store(), &config.outputs).await;
         report
     }
@@ -72,19 +121,30 @@ impl H {
     }
 
     fn state(&self) -> State {
-        StateStore::peek(self.dir.path()).expect("peek").unwrap_or_default()
+        StateStore::peek(self.dir.path())
+            .expect("peek")
+            .unwrap_or_default()
     }
 }
 
 fn actions(plan: &Plan) -> Vec<(String, Action)> {
-    plan.changes.iter().filter(|c| c.action.is_change()).map(|c| (c.addr.to_string(), c.action)).collect()
+    plan.changes
+        .iter()
+        .filter(|c| c.action.is_change())
+        .map(|c| (c.addr.to_string(), c.action))
+        .collect()
 }
 
 #[tokio::test]
 async fn creates_in_dependency_order_then_has_nothing_to_do() {
     // a <- b <- c, and d alone
     let h = h();
-    let config = cfg(vec![fake("c", "1", &["b"]), fake("b", "1", &["a"]), fake("a", "1", &[]), fake("d", "1", &[])]);
+    let config = cfg(vec![
+        fake("c", "1", &["b"]),
+        fake("b", "1", &["a"]),
+        fake("a", "1", &[]),
+        fake("d", "1", &[]),
+    ]);
     let (plan, report) = h.apply(&config).await;
     assert_eq!(plan.summary().add, 4);
     assert!(report.complete(), "{report:?}");
@@ -94,7 +154,12 @@ async fn creates_in_dependency_order_then_has_nothing_to_do() {
     let again = h.plan(&config).await;
     assert!(!again.has_changes(), "{:?}", actions(&again));
     assert_eq!(h.state().resources.len(), 4);
-    assert!(h.state().resources.values().all(|r| r.status == Status::Ready));
+    assert!(
+        h.state()
+            .resources
+            .values()
+            .all(|r| r.status == Status::Ready)
+    );
 }
 
 #[tokio::test]
@@ -115,21 +180,46 @@ async fn a_failure_skips_only_what_depends_on_it() {
     // bucket <- catalog <- table ; cluster <- namespace
     let h = h();
     h.fake.fail("create", "bucket");
-    let config = cfg(vec![fake("bucket", "1", &[]), fake("catalog", "1", &["bucket"]), fake("table", "1", &["catalog"]), fake("cluster", "1", &[]), fake("namespace", "1", &["cluster"])]);
+    let config = cfg(vec![
+        fake("bucket", "1", &[]),
+        fake("catalog", "1", &["bucket"]),
+        fake("table", "1", &["catalog"]),
+        fake("cluster", "1", &[]),
+        fake("namespace", "1", &["cluster"]),
+    ]);
     let (_, report) = h.apply(&config).await;
     let done: Vec<String> = report.done.iter().map(|d| d.0.to_string()).collect();
     assert_eq!(done.len(), 2, "{done:?}");
-    assert!(done.contains(&"fake.cluster".to_string()) && done.contains(&"fake.namespace".to_string()));
+    assert!(
+        done.contains(&"fake.cluster".to_string()) && done.contains(&"fake.namespace".to_string())
+    );
     assert_eq!(report.failed.len(), 1);
-    let skipped: Vec<(String, String)> = report.skipped.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-    assert_eq!(skipped, vec![("fake.catalog".into(), "fake.bucket".into()), ("fake.table".into(), "fake.bucket".into())]);
+    let skipped: Vec<(String, String)> = report
+        .skipped
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            ("fake.catalog".into(), "fake.bucket".into()),
+            ("fake.table".into(), "fake.bucket".into())
+        ]
+    );
     assert_eq!(h.state().resources["fake.bucket"].status, Status::Failed);
     // Fix the cause: the next apply creates exactly what is missing.
     h.fake.world().fail.clear();
     let (plan, report) = h.apply(&config).await;
     assert_eq!(actions(&plan).len(), 3, "{:?}", actions(&plan));
     assert!(report.complete());
-    assert_eq!(h.fake.calls("create").iter().filter(|n| *n == "cluster").count(), 1);
+    assert_eq!(
+        h.fake
+            .calls("create")
+            .iter()
+            .filter(|n| *n == "cluster")
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -142,21 +232,39 @@ async fn an_interrupted_create_is_completed_without_duplicates() {
     // state says `creating`, the world has it.
     {
         let mut store = h.store();
-        store.state_mut().resources.get_mut("fake.b").expect("b").status = Status::Creating;
+        store
+            .state_mut()
+            .resources
+            .get_mut("fake.b")
+            .expect("b")
+            .status = Status::Creating;
         store.save().expect("save");
     }
     let plan = h.plan(&config).await;
     assert_eq!(actions(&plan), vec![("fake.b".into(), Action::Import)]);
-    assert!(plan.changes.iter().any(|c| c.reasons.iter().any(|r| r.contains("interrupted"))));
+    assert!(
+        plan.changes
+            .iter()
+            .any(|c| c.reasons.iter().any(|r| r.contains("interrupted")))
+    );
     let report = h.apply_plan(&config, &plan, 10).await;
     assert!(report.complete());
-    assert_eq!(h.fake.calls("create").iter().filter(|n| *n == "b").count(), 1, "not created twice");
+    assert_eq!(
+        h.fake.calls("create").iter().filter(|n| *n == "b").count(),
+        1,
+        "not created twice"
+    );
     assert_eq!(h.state().resources["fake.b"].status, Status::Ready);
     assert_eq!(h.fake.world().objects["a"].id, id_a);
     // And a crash before the side effect: state says creating, the world has nothing.
     {
         let mut store = h.store();
-        store.state_mut().resources.get_mut("fake.b").expect("b").status = Status::Creating;
+        store
+            .state_mut()
+            .resources
+            .get_mut("fake.b")
+            .expect("b")
+            .status = Status::Creating;
         store.save().expect("save");
     }
     h.fake.world().objects.remove("b");
@@ -170,11 +278,20 @@ async fn an_interrupted_create_is_completed_without_duplicates() {
 async fn ctrl_c_stops_scheduling_and_state_lets_the_next_run_finish() {
     let h = h();
     h.fake.delay("a", Duration::from_millis(50));
-    let config = cfg(vec![fake("a", "1", &[]), fake("b", "1", &["a"]), fake("c", "1", &["b"])]);
+    let config = cfg(vec![
+        fake("a", "1", &[]),
+        fake("b", "1", &["a"]),
+        fake("c", "1", &["b"]),
+    ]);
     let plan = h.plan(&config).await;
     let ctx = Ctx::new(h.dir.path().to_path_buf(), Secrets::default());
     let cancel = ctx.cancel.clone();
-    let applier = Applier { registry: h.registry.clone(), ctx, parallelism: 1, events: None };
+    let applier = Applier {
+        registry: h.registry.clone(),
+        ctx,
+        parallelism: 1,
+        events: None,
+    };
     let task = tokio::spawn({
         let plan = plan.clone();
         let store = h.store();
@@ -201,14 +318,28 @@ async fn updates_replaces_and_drift() {
     h.fake.world().objects.get_mut("a").expect("a").value = "hand-edited".into();
     let mut config2 = cfg(vec![fake("a", "1", &[]), fake("b", "2", &[])]);
     let plan = h.plan(&config2).await;
-    assert_eq!(actions(&plan), vec![("fake.a".into(), Action::Update), ("fake.b".into(), Action::Update)]);
-    assert_eq!(plan.drift.len(), 1, "drift reported once, for the resource it affects");
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("fake.a".into(), Action::Update),
+            ("fake.b".into(), Action::Update)
+        ]
+    );
+    assert_eq!(
+        plan.drift.len(),
+        1,
+        "drift reported once, for the resource it affects"
+    );
     assert_eq!(plan.drift[0].addr.to_string(), "fake.a");
     assert_eq!(plan.drift[0].changes[0].path, "value");
     // A changed immutable attribute is a replace, with the reason.
     config2.resources[1].spec = json!({"value": "2", "immutable": "other"});
     let plan = h.plan(&config2).await;
-    let b = plan.changes.iter().find(|c| c.addr.to_string() == "fake.b").expect("b");
+    let b = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == "fake.b")
+        .expect("b");
     assert_eq!(b.action, Action::Replace);
     assert!(b.reasons[0].contains("immutable"));
     let report = h.apply_plan(&config2, &plan, 10).await;
@@ -232,15 +363,31 @@ async fn drift_that_does_not_affect_the_plan_is_not_reported() {
 #[tokio::test]
 async fn removed_resources_are_deleted_dependents_first_and_destroy_reverses() {
     let h = h();
-    let config = cfg(vec![fake("a", "1", &[]), fake("b", "1", &["a"]), fake("c", "1", &["b"]), fake("keep", "1", &[])]);
+    let config = cfg(vec![
+        fake("a", "1", &[]),
+        fake("b", "1", &["a"]),
+        fake("c", "1", &["b"]),
+        fake("keep", "1", &[]),
+    ]);
     h.apply(&config).await;
     let plan = h.plan(&cfg(vec![fake("keep", "1", &[])])).await;
     assert_eq!(plan.summary().destroy, 3);
-    assert!(plan.changes.iter().all(|c| c.addr.to_string() == "fake.keep" || c.reasons.iter().any(|r| r.contains("no longer in forge.yaml"))));
-    h.apply_plan(&cfg(vec![fake("keep", "1", &[])]), &plan, 10).await;
+    assert!(plan.changes.iter().all(|c| {
+        c.addr.to_string() == "fake.keep"
+            || c.reasons
+                .iter()
+                .any(|r| r.contains("no longer in forge.yaml"))
+    }));
+    h.apply_plan(&cfg(vec![fake("keep", "1", &[])]), &plan, 10)
+        .await;
     assert_eq!(h.fake.calls("delete"), vec!["c", "b", "a"]);
-    let destroy = h.plan_with(&cfg(vec![fake("keep", "1", &[])]), true, &[], &[]).await;
-    assert_eq!(actions(&destroy), vec![("fake.keep".into(), Action::Delete)]);
+    let destroy = h
+        .plan_with(&cfg(vec![fake("keep", "1", &[])]), true, &[], &[])
+        .await;
+    assert_eq!(
+        actions(&destroy),
+        vec![("fake.keep".into(), Action::Delete)]
+    );
     h.apply_plan(&config, &destroy, 10).await;
     assert!(h.state().resources.is_empty());
     assert!(h.fake.world().objects.is_empty());
@@ -249,23 +396,42 @@ async fn removed_resources_are_deleted_dependents_first_and_destroy_reverses() {
 #[tokio::test]
 async fn targets_pull_in_dependencies_and_excludes_drop_dependents() {
     let h = h();
-    let config = cfg(vec![fake("a", "1", &[]), fake("b", "1", &["a"]), fake("c", "1", &["b"]), fake("d", "1", &[])]);
+    let config = cfg(vec![
+        fake("a", "1", &[]),
+        fake("b", "1", &["a"]),
+        fake("c", "1", &["b"]),
+        fake("d", "1", &[]),
+    ]);
     let plan = h.plan_with(&config, false, &["fake.b"], &[]).await;
-    assert_eq!(actions(&plan).iter().map(|a| a.0.as_str()).collect::<Vec<_>>(), vec!["fake.a", "fake.b"]);
+    assert_eq!(
+        actions(&plan)
+            .iter()
+            .map(|a| a.0.as_str())
+            .collect::<Vec<_>>(),
+        vec!["fake.a", "fake.b"]
+    );
     let plan = h.plan_with(&config, false, &[], &["fake.b"]).await;
     let mut names: Vec<String> = actions(&plan).into_iter().map(|a| a.0).collect();
     names.sort();
     assert_eq!(names, vec!["fake.a", "fake.d"]);
     let store = h.store();
     let graph = ResourceGraph::build(&config, store.state()).expect("graph");
-    let err = Selection::resolve(&graph, &["fake.bb".into()], &[], false).expect_err("unknown target");
+    let err =
+        Selection::resolve(&graph, &["fake.bb".into()], &[], false).expect_err("unknown target");
     assert!(err.to_string().contains("did you mean `fake.b`"), "{err}");
 }
 
 #[tokio::test]
 async fn existing_unmanaged_objects_are_imported_not_recreated() {
     let h = h();
-    h.fake.world().objects.insert("a".into(), crate::provider::fake::FakeState { value: "old".into(), immutable: "i".into(), id: 42 });
+    h.fake.world().objects.insert(
+        "a".into(),
+        crate::provider::fake::FakeState {
+            value: "old".into(),
+            immutable: "i".into(),
+            id: 42,
+        },
+    );
     let config = cfg(vec![fake("a", "new", &[])]);
     let plan = h.plan(&config).await;
     assert_eq!(actions(&plan), vec![("fake.a".into(), Action::Import)]);
@@ -293,7 +459,14 @@ async fn refresh_false_trusts_state() {
     let store = h.store();
     let graph = ResourceGraph::build(&config, store.state()).expect("graph");
     let obs = Observations::from_state(&graph, store.state());
-    let plan = Planner { config: &config, graph: &graph, state: store.state(), registry: &h.registry }.plan(&obs, &Selection::all(), &PlanOptions::default()).expect("plan");
+    let plan = Planner {
+        config: &config,
+        graph: &graph,
+        state: store.state(),
+        registry: &h.registry,
+    }
+    .plan(&obs, &Selection::all(), &PlanOptions::default())
+    .expect("plan");
     assert!(!plan.has_changes());
     let reads_before = h.fake.calls("read").len();
     assert_eq!(h.fake.calls("read").len(), reads_before);
@@ -306,8 +479,14 @@ async fn references_resolve_from_state_and_are_unknown_before() {
     b.spec = json!({"value": "${fake.a.id}", "immutable": "i"});
     let config = cfg(vec![fake("a", "1", &[]), b]);
     let plan = h.plan(&config).await;
-    let change = plan.changes.iter().find(|c| c.addr.to_string() == "fake.b").expect("b");
-    assert!(crate::plan::is_unknown(&change.after.as_ref().expect("after")["value"]));
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == "fake.b")
+        .expect("b");
+    assert!(crate::plan::is_unknown(
+        &change.after.as_ref().expect("after")["value"]
+    ));
     h.apply_plan(&config, &plan, 10).await;
     let id = h.fake.world().objects["a"].id;
     assert_eq!(h.fake.world().objects["b"].value, id.to_string());
@@ -318,8 +497,18 @@ async fn outputs_are_evaluated_after_apply() {
     let h = h();
     let mut config = cfg(vec![fake("a", "hello", &[])]);
     config.outputs = vec![
-        crate::config::OutputDecl { name: "greeting".into(), value: "${fake.a.value} world".into(), sensitive: false, description: None },
-        crate::config::OutputDecl { name: "secret".into(), value: "${fake.a.id}".into(), sensitive: true, description: None },
+        crate::config::OutputDecl {
+            name: "greeting".into(),
+            value: "${fake.a.value} world".into(),
+            sensitive: false,
+            description: None,
+        },
+        crate::config::OutputDecl {
+            name: "secret".into(),
+            value: "${fake.a.id}".into(),
+            sensitive: true,
+            description: None,
+        },
     ];
     h.apply(&config).await;
     let outputs = h.state().outputs;
@@ -338,11 +527,23 @@ fn delete_edges_are_reversed() {
         changes: vec![],
         reasons: vec![],
         sensitive: vec![],
-        depends_on: deps.iter().map(|d| format!("fake.{d}").parse().expect("addr")).collect(),
+        depends_on: deps
+            .iter()
+            .map(|d| format!("fake.{d}").parse().expect("addr"))
+            .collect(),
     };
-    let nodes = vec![change("a", Action::Delete, &[]), change("b", Action::Delete, &["a"]), change("c", Action::Create, &["x"]), change("d", Action::Create, &["c"])];
+    let nodes = vec![
+        change("a", Action::Delete, &[]),
+        change("b", Action::Delete, &["a"]),
+        change("c", Action::Create, &["x"]),
+        change("d", Action::Create, &["c"]),
+    ];
     let deps = dag(&nodes);
-    assert_eq!(deps[0], vec![1], "a is deleted after b, which depends on it");
+    assert_eq!(
+        deps[0],
+        vec![1],
+        "a is deleted after b, which depends on it"
+    );
     assert!(deps[1].is_empty());
     assert_eq!(deps[3], vec![2]);
 }

@@ -30,7 +30,13 @@ pub enum Outcome<T, E> {
 }
 
 /// Runs `f(i)` for each node `i` in `0..n`, after every node in `deps[i]` is done.
-pub async fn walk<T, E, F, Fut>(n: usize, deps: &[Vec<usize>], parallelism: usize, cancel: &CancellationToken, f: F) -> Vec<Outcome<T, E>>
+pub async fn walk<T, E, F, Fut>(
+    n: usize,
+    deps: &[Vec<usize>],
+    parallelism: usize,
+    cancel: &CancellationToken,
+    f: F,
+) -> Vec<Outcome<T, E>>
 where
     T: Send + 'static,
     E: Send + 'static,
@@ -46,7 +52,8 @@ where
             dependents[d].push(i);
         }
     }
-    let mut ready: std::collections::VecDeque<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut ready: std::collections::VecDeque<usize> =
+        (0..n).filter(|&i| waiting[i] == 0).collect();
     let mut running = JoinSet::new();
     loop {
         while running.len() < parallelism && !cancel.is_cancelled() {
@@ -54,7 +61,9 @@ where
             let fut = f(i);
             running.spawn(async move { (i, fut.await) });
         }
-        let Some(joined) = running.join_next().await else { break };
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
         let (i, result) = match joined {
             Ok(r) => r,
             // A panicking node is a bug; keep the walk going so state stays consistent.
@@ -76,10 +85,18 @@ where
             }
         }
     }
-    outcomes.into_iter().map(|o| o.unwrap_or(Outcome::NotRun)).collect()
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(Outcome::NotRun))
+        .collect()
 }
 
-fn skip_downstream<T, E>(node: usize, cause: usize, dependents: &[Vec<usize>], outcomes: &mut [Option<Outcome<T, E>>]) {
+fn skip_downstream<T, E>(
+    node: usize,
+    cause: usize,
+    dependents: &[Vec<usize>],
+    outcomes: &mut [Option<Outcome<T, E>>],
+) {
     for &d in &dependents[node] {
         if outcomes[d].is_none() {
             outcomes[d] = Some(Outcome::Skipped { because: cause });
@@ -94,7 +111,9 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
-    fn names(outcomes: &[Outcome<(), &'static str>]) -> (Vec<usize>, Vec<usize>, Vec<(usize, usize)>) {
+    fn names(
+        outcomes: &[Outcome<(), &'static str>],
+    ) -> (Vec<usize>, Vec<usize>, Vec<(usize, usize)>) {
         let mut ok = vec![];
         let mut failed = vec![];
         let mut skipped = vec![];
@@ -138,19 +157,25 @@ mod tests {
     async fn parallelism_is_bounded() {
         let running = Arc::new(Mutex::new((0usize, 0usize)));
         let r2 = running.clone();
-        walk(12, &vec![vec![]; 12], 3, &CancellationToken::new(), move |_| {
-            let r = r2.clone();
-            async move {
-                {
-                    let mut g = r.lock().expect("lock");
-                    g.0 += 1;
-                    g.1 = g.1.max(g.0);
+        walk(
+            12,
+            &vec![vec![]; 12],
+            3,
+            &CancellationToken::new(),
+            move |_| {
+                let r = r2.clone();
+                async move {
+                    {
+                        let mut g = r.lock().expect("lock");
+                        g.0 += 1;
+                        g.1 = g.1.max(g.0);
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    r.lock().expect("lock").0 -= 1;
+                    Ok::<(), ()>(())
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                r.lock().expect("lock").0 -= 1;
-                Ok::<(), ()>(())
-            }
-        })
+            },
+        )
         .await;
         assert_eq!(running.lock().expect("lock").1, 3);
     }

@@ -22,7 +22,10 @@ pub enum Error {
     Graph(#[from] Box<config::Problems>),
     /// `--target`/`--exclude` matched nothing.
     #[error(transparent)]
-    #[diagnostic(code(forge::select), help("run `forge state list` or `forge graph` to see the addresses"))]
+    #[diagnostic(
+        code(forge::select),
+        help("run `forge state list` or `forge graph` to see the addresses")
+    )]
     Select(#[from] SelectError),
     /// A `--replace` address is not declared.
     #[error("`{0}` (--replace) is not a resource in forge.yaml")]
@@ -39,7 +42,7 @@ pub enum Error {
     /// A provider could not plan.
     #[error(transparent)]
     #[diagnostic(code(forge::plan))]
-    Plan(#[from] PlanError),
+    Plan(#[from] Box<PlanError>),
     /// A saved plan no longer matches config or state.
     #[error("the saved plan `{path}` is stale: {reason}")]
     #[diagnostic(code(forge::stale_plan), help("run `forge plan --out {}` again", path.display()))]
@@ -60,7 +63,12 @@ pub enum Error {
     },
     /// Apply needs confirmation and there is no terminal to ask on.
     #[error("apply needs confirmation, and there is no terminal to ask on")]
-    #[diagnostic(code(forge::approval), help("run with --auto-approve, or apply a saved plan: `forge plan --out tfplan && forge apply tfplan`"))]
+    #[diagnostic(
+        code(forge::approval),
+        help(
+            "run with --auto-approve, or apply a saved plan: `forge plan --out tfplan && forge apply tfplan`"
+        )
+    )]
     NeedsApproval,
     /// The user did not answer `yes`.
     #[error("apply cancelled")]
@@ -97,7 +105,10 @@ pub enum Error {
     },
     /// `forge schema --check` found a difference.
     #[error("`{0}` is out of date")]
-    #[diagnostic(code(forge::schema_drift), help("run `forge schema` and commit the result"))]
+    #[diagnostic(
+        code(forge::schema_drift),
+        help("run `forge schema` and commit the result")
+    )]
     SchemaDrift(PathBuf),
 }
 
@@ -117,6 +128,10 @@ pub struct ResourceError {
 impl ResourceError {
     /// From a provider error.
     pub fn new(addr: ResourceAddr, e: &ProviderError) -> Self {
-        Self { addr, message: crate::render::error_chain(e), hint: e.hint() }
+        Self {
+            addr,
+            message: crate::render::error_chain(e),
+            hint: e.hint(),
+        }
     }
 }

@@ -27,7 +27,10 @@ pub fn state(g: &Global, cmd: StateCommand) -> Result<i32, Error> {
         }
         StateCommand::Show { addr } => {
             let state = peek(g)?;
-            let r = state.resources.get(&addr).ok_or_else(|| Error::NotFound(format!("`{addr}` is not in state")))?;
+            let r = state
+                .resources
+                .get(&addr)
+                .ok_or_else(|| Error::NotFound(format!("`{addr}` is not in state")))?;
             let sensitive: Vec<String> = addr
                 .parse::<ResourceAddr>()
                 .ok()
@@ -42,7 +45,10 @@ pub fn state(g: &Global, cmd: StateCommand) -> Result<i32, Error> {
                     }
                 }
             }
-            println!("# {addr}\n{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+            println!(
+                "# {addr}\n{}",
+                serde_json::to_string_pretty(&shown).unwrap_or_default()
+            );
         }
         StateCommand::Rm { addrs } => {
             let mut store = StateStore::open(&g.work_dir, &Global::command_line(), Duration::ZERO)?;
@@ -65,9 +71,17 @@ pub fn output(g: &Global, args: OutputArgs) -> Result<i32, Error> {
     let state = peek(g)?;
     match &args.name {
         Some(name) => {
-            let o = state.outputs.get(name).ok_or_else(|| Error::NotFound(format!("output `{name}` is not defined or not known yet (run `forge apply`)")))?;
+            let o = state.outputs.get(name).ok_or_else(|| {
+                Error::NotFound(format!(
+                    "output `{name}` is not defined or not known yet (run `forge apply`)"
+                ))
+            })?;
             if args.json {
-                let v = if o.sensitive && !args.show_sensitive { Value::Null } else { Value::String(o.value.clone()) };
+                let v = if o.sensitive && !args.show_sensitive {
+                    Value::Null
+                } else {
+                    Value::String(o.value.clone())
+                };
                 println!("{v}");
             } else if o.sensitive && !args.show_sensitive {
                 println!("(sensitive: use --show-sensitive)");
@@ -85,7 +99,11 @@ pub fn output(g: &Global, args: OutputArgs) -> Result<i32, Error> {
         }
         None => {
             for (k, v) in &state.outputs {
-                let shown = if v.sensitive && !args.show_sensitive { "(sensitive)".to_string() } else { format!("{:?}", v.value) };
+                let shown = if v.sensitive && !args.show_sensitive {
+                    "(sensitive)".to_string()
+                } else {
+                    format!("{:?}", v.value)
+                };
                 println!("{k} = {shown}");
             }
         }
@@ -95,24 +113,45 @@ pub fn output(g: &Global, args: OutputArgs) -> Result<i32, Error> {
 
 pub async fn graph(g: &Global, args: GraphArgs) -> Result<i32, Error> {
     let session = Session::open(g, Duration::ZERO)?;
-    let run = RunArgs { targets: vec![], excludes: vec![], refresh: args.refresh, parallelism: 10, lock_timeout: Duration::ZERO, timeout: Duration::from_secs(60), json: false };
+    let run = RunArgs {
+        targets: vec![],
+        excludes: vec![],
+        refresh: args.refresh,
+        parallelism: 10,
+        lock_timeout: Duration::ZERO,
+        timeout: Duration::from_secs(60),
+        json: false,
+    };
     let ctx = session.ctx(&g.work_dir, &run, false);
     let plan = session.plan(&ctx, &run, &[], false).await?;
-    let actions: BTreeMap<ResourceAddr, Action> = plan.changes.iter().map(|c| (c.addr.clone(), c.action)).collect();
+    let actions: BTreeMap<ResourceAddr, Action> = plan
+        .changes
+        .iter()
+        .map(|c| (c.addr.clone(), c.action))
+        .collect();
     let text = match args.format.as_str() {
         "svg" => render::graph::svg(&session.graph, &actions),
         _ => render::graph::dot(&session.graph, &actions),
     };
     match &args.out {
-        Some(path) => std::fs::write(path, text).map_err(|source| Error::Write { path: path.clone(), source })?,
+        Some(path) => std::fs::write(path, text).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?,
         None => print!("{text}"),
     }
     Ok(exit::OK)
 }
 
 pub fn show(g: &Global, args: ShowArgs) -> Result<i32, Error> {
-    let body = std::fs::read(&args.plan_file).map_err(|e| Error::PlanFile { path: args.plan_file.clone(), reason: e.to_string() })?;
-    let plan: Plan = serde_json::from_slice(&body).map_err(|e| Error::PlanFile { path: args.plan_file.clone(), reason: format!("not a forge plan file ({e})") })?;
+    let body = std::fs::read(&args.plan_file).map_err(|e| Error::PlanFile {
+        path: args.plan_file.clone(),
+        reason: e.to_string(),
+    })?;
+    let plan: Plan = serde_json::from_slice(&body).map_err(|e| Error::PlanFile {
+        path: args.plan_file.clone(),
+        reason: format!("not a forge plan file ({e})"),
+    })?;
     if args.json {
         println!("{}", serde_json::to_string(&plan).unwrap_or_default());
     } else {

@@ -11,9 +11,17 @@ pub fn validate(g: &Global, json: bool) -> Result<i32, Error> {
     let graph_ok = crate::graph::ResourceGraph::build(&config, &crate::state::State::new())?;
     let n = graph_ok.order().len();
     if json {
-        println!("{}", serde_json::json!({"format_version": "1.0", "valid": true, "error_count": 0, "warning_count": 0, "diagnostics": [], "resources": n}));
+        println!(
+            "{}",
+            serde_json::json!({"format_version": "1.0", "valid": true, "error_count": 0, "warning_count": 0, "diagnostics": [], "resources": n})
+        );
     } else {
-        println!("{} {} is valid: {n} resource{}.", g.style.green("Success!"), g.file.display(), if n == 1 { "" } else { "s" });
+        println!(
+            "{} {} is valid: {n} resource{}.",
+            g.style.green("Success!"),
+            g.file.display(),
+            if n == 1 { "" } else { "s" }
+        );
     }
     Ok(exit::OK)
 }
@@ -26,17 +34,32 @@ pub fn schema(args: SchemaArgs) -> Result<i32, Error> {
     }
     if args.check {
         let current = std::fs::read_to_string(&args.out).unwrap_or_default();
-        return if current == text { Ok(exit::OK) } else { Err(Error::SchemaDrift(args.out)) };
+        return if current == text {
+            Ok(exit::OK)
+        } else {
+            Err(Error::SchemaDrift(args.out))
+        };
     }
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
-    std::fs::write(&args.out, text).map_err(|source| Error::Write { path: args.out.clone(), source })?;
+    std::fs::write(&args.out, text).map_err(|source| Error::Write {
+        path: args.out.clone(),
+        source,
+    })?;
     println!("Wrote {}", args.out.display());
     Ok(exit::OK)
 }
 
 pub fn completions(args: CompletionsArgs) -> Result<i32, Error> {
-    clap_complete::generate(args.shell, &mut Cli::command(), "forge", &mut std::io::stdout());
+    clap_complete::generate(
+        args.shell,
+        &mut Cli::command(),
+        "forge",
+        &mut std::io::stdout(),
+    );
     Ok(exit::OK)
 }

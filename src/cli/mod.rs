@@ -6,6 +6,7 @@ mod error;
 mod inspect;
 mod misc;
 mod plan;
+mod report;
 mod session;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 pub use error::Error;
+pub use report::report;
 
 /// forge: a local lakehouse (k3d, RustFS, PostgreSQL, Apache Polaris) and its way to the
 /// cloud (AWS S3, Snowflake), declared in one forge.yaml.
@@ -21,7 +23,13 @@ pub use error::Error;
 #[command(name = "forge", version, about, long_about = None, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// Path of forge.yaml.
-    #[arg(short = 'f', long = "file", global = true, default_value = "forge.yaml", env = "FORGE_FILE")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        global = true,
+        default_value = "forge.yaml",
+        env = "FORGE_FILE"
+    )]
     pub file: PathBuf,
     /// Work directory: relative paths in forge.yaml resolve here, state lives in its
     /// `.forge/` (default: the directory holding forge.yaml).
@@ -218,8 +226,13 @@ pub struct CompletionsArgs {
 /// Parses `500ms`, `30s`, `2m`, `1h`, or plain seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (num, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| s.split_at(i)).unwrap_or((s, "s"));
-    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 2m)"))?;
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map(|i| s.split_at(i))
+        .unwrap_or((s, "s"));
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 2m)"))?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" | "" => n,
@@ -264,35 +277,5 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
-    }
-}
-
-/// Prints an error: a miette report on stderr, or `diagnostic` JSON lines on stdout.
-pub fn report(e: &Error, json: bool) {
-    if json {
-        if let Error::Config(crate::config::Error::Invalid(p)) = e {
-            for line in crate::render::json::problems(p) {
-                println!("{line}");
-            }
-            return;
-        }
-        if let Error::Graph(p) = e {
-            for line in crate::render::json::problems(p) {
-                println!("{line}");
-            }
-            return;
-        }
-        let detail = match e {
-            Error::Refresh(errs) => errs.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("\n"),
-            other => crate::render::error_chain(other),
-        };
-        println!("{}", crate::render::json::error_diagnostic(&e.to_string(), &detail));
-        return;
-    }
-    let theme = if crate::render::Style::detect_stderr() { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
-    let mut out = String::new();
-    match miette::GraphicalReportHandler::new_themed(theme).with_width(100).render_report(&mut out, e) {
-        Ok(()) => eprint!("{out}"),
-        Err(_) => eprintln!("Error: {}", crate::render::error_chain(e)),
     }
 }

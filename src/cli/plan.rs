@@ -11,7 +11,9 @@ pub async fn run(g: &Global, args: PlanArgs) -> Result<i32, Error> {
     }
     let session = Session::open(g, args.run.lock_timeout)?;
     let ctx = session.ctx(&g.work_dir, &args.run, false);
-    let plan = session.plan(&ctx, &args.run, &args.replace, args.destroy).await?;
+    let plan = session
+        .plan(&ctx, &args.run, &args.replace, args.destroy)
+        .await?;
     if args.run.json {
         for line in render::json::plan(&plan) {
             println!("{line}");
@@ -20,15 +22,29 @@ pub async fn run(g: &Global, args: PlanArgs) -> Result<i32, Error> {
         print!("{}", render::plan::render(&plan, g.style));
     }
     if let Some(out) = &args.out {
-        let body = serde_json::to_vec_pretty(&plan).map_err(|e| Error::PlanFile { path: out.clone(), reason: e.to_string() })?;
+        let body = serde_json::to_vec_pretty(&plan).map_err(|e| Error::PlanFile {
+            path: out.clone(),
+            reason: e.to_string(),
+        })?;
         let dir = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => std::path::PathBuf::from("."),
         };
-        crate::state::write_atomic(&dir, out, &body).map_err(|e| Error::Write { path: out.clone(), source: std::io::Error::other(render::error_chain(&e)) })?;
+        crate::state::write_atomic(&dir, out, &body).map_err(|e| Error::Write {
+            path: out.clone(),
+            source: std::io::Error::other(render::error_chain(&e)),
+        })?;
         if !args.run.json {
-            println!("\nSaved the plan to {}. Apply exactly it with: forge apply {}", out.display(), out.display());
+            println!(
+                "\nSaved the plan to {}. Apply exactly it with: forge apply {}",
+                out.display(),
+                out.display()
+            );
         }
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() { exit::CHANGES } else { exit::OK })
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        exit::CHANGES
+    } else {
+        exit::OK
+    })
 }

@@ -26,15 +26,22 @@ pub struct Global {
 
 impl Global {
     pub fn new(cli: &Cli) -> Self {
-        let work_dir = cli.work_dir.clone().unwrap_or_else(|| match cli.file.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
+        let work_dir = cli
+            .work_dir
+            .clone()
+            .unwrap_or_else(|| match cli.file.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            });
         let mut style = Style::detect();
         if cli.no_color {
             style.color = false;
         }
-        Self { file: cli.file.clone(), work_dir, style }
+        Self {
+            file: cli.file.clone(),
+            work_dir,
+            style,
+        }
     }
 
     pub fn config(&self) -> Result<Config, Error> {
@@ -63,20 +70,35 @@ impl Session {
         let config = global.config()?;
         let store = StateStore::open(&global.work_dir, &Global::command_line(), lock_timeout)?;
         let graph = ResourceGraph::build(&config, store.state())?;
-        Ok(Self { config, store, graph, registry: crate::providers::registry() })
+        Ok(Self {
+            config,
+            store,
+            graph,
+            registry: crate::providers::registry(),
+        })
     }
 
     /// A provider context; `apply` contexts may generate secrets, plan contexts may not.
     pub fn ctx(&self, work_dir: &Path, run: &RunArgs, for_apply: bool) -> Ctx {
         let saved = self.store.state().secrets.clone();
-        let secrets = if for_apply { Secrets::new(saved) } else { Secrets::read_only(saved) };
+        let secrets = if for_apply {
+            Secrets::new(saved)
+        } else {
+            Secrets::read_only(saved)
+        };
         let mut ctx = Ctx::new(work_dir.to_path_buf(), secrets);
         ctx.timeout = run.timeout;
         ctx
     }
 
     /// Refreshes and plans.
-    pub async fn plan(&self, ctx: &Ctx, run: &RunArgs, replace: &[String], destroy: bool) -> Result<Plan, Error> {
+    pub async fn plan(
+        &self,
+        ctx: &Ctx,
+        run: &RunArgs,
+        replace: &[String],
+        destroy: bool,
+    ) -> Result<Plan, Error> {
         let selection = Selection::resolve(&self.graph, &run.targets, &run.excludes, destroy)?;
         let mut replace_set = BTreeSet::new();
         for r in replace {
@@ -87,13 +109,38 @@ impl Session {
             replace_set.insert(addr);
         }
         let obs = if run.refresh {
-            refresh(&self.config, &self.graph, self.store.state(), &self.registry, ctx, &selection, run.parallelism as usize)
-                .await
-                .map_err(|errs| Error::Refresh(errs.iter().map(|(a, e)| super::error::ResourceError::new(a.clone(), e)).collect()))?
+            refresh(
+                &self.config,
+                &self.graph,
+                self.store.state(),
+                &self.registry,
+                ctx,
+                &selection,
+                run.parallelism as usize,
+            )
+            .await
+            .map_err(|errs| {
+                Error::Refresh(
+                    errs.iter()
+                        .map(|(a, e)| super::error::ResourceError::new(a.clone(), e))
+                        .collect(),
+                )
+            })?
         } else {
             Observations::from_state(&self.graph, self.store.state())
         };
-        let planner = Planner { config: &self.config, graph: &self.graph, state: self.store.state(), registry: &self.registry };
-        Ok(planner.plan(&obs, &selection, &PlanOptions { destroy, replace: replace_set })?)
+        let planner = Planner {
+            config: &self.config,
+            graph: &self.graph,
+            state: self.store.state(),
+            registry: &self.registry,
+        };
+        let opts = PlanOptions {
+            destroy,
+            replace: replace_set,
+        };
+        planner
+            .plan(&obs, &selection, &opts)
+            .map_err(|e| Error::Plan(Box::new(e)))
     }
 }

@@ -77,8 +77,12 @@ impl fmt::Display for DeError {
         match &self.kind {
             DeErrorKind::UnknownField { field, .. } => write!(f, "unknown field `{field}`"),
             DeErrorKind::MissingField { field } => write!(f, "missing required field `{field}`"),
-            DeErrorKind::InvalidType { found, expected } => write!(f, "expected {expected}, found {found}"),
-            DeErrorKind::InvalidValue { found, expected } => write!(f, "invalid value {found}: expected {expected}"),
+            DeErrorKind::InvalidType { found, expected } => {
+                write!(f, "expected {expected}, found {found}")
+            }
+            DeErrorKind::InvalidValue { found, expected } => {
+                write!(f, "invalid value {found}: expected {expected}")
+            }
             DeErrorKind::UnknownVariant { variant, .. } => write!(f, "unknown value `{variant}`"),
             DeErrorKind::Custom(msg) => f.write_str(msg),
         }
@@ -92,16 +96,28 @@ impl de::Error for DeError {
         Self::new(DeErrorKind::Custom(msg.to_string()))
     }
     fn invalid_type(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
-        Self::new(DeErrorKind::InvalidType { found: unexpected(unexp), expected: exp.to_string() })
+        Self::new(DeErrorKind::InvalidType {
+            found: unexpected(unexp),
+            expected: exp.to_string(),
+        })
     }
     fn invalid_value(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
-        Self::new(DeErrorKind::InvalidValue { found: unexpected(unexp), expected: exp.to_string() })
+        Self::new(DeErrorKind::InvalidValue {
+            found: unexpected(unexp),
+            expected: exp.to_string(),
+        })
     }
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        Self::new(DeErrorKind::UnknownField { field: field.to_string(), expected: expected.to_vec() })
+        Self::new(DeErrorKind::UnknownField {
+            field: field.to_string(),
+            expected: expected.to_vec(),
+        })
     }
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        Self::new(DeErrorKind::UnknownVariant { variant: variant.to_string(), expected: expected.to_vec() })
+        Self::new(DeErrorKind::UnknownVariant {
+            variant: variant.to_string(),
+            expected: expected.to_vec(),
+        })
     }
     fn missing_field(field: &'static str) -> Self {
         Self::new(DeErrorKind::MissingField { field })
@@ -140,7 +156,9 @@ impl<'a> NodeDeserializer<'a> {
 
     /// The scalar as it was written, for numbers read as strings (`1.10` stays `1.10`).
     fn raw_scalar(&self) -> Option<String> {
-        let s = self.src.get(self.node.span.start..self.node.span.start + self.node.span.len)?;
+        let s = self
+            .src
+            .get(self.node.span.start..self.node.span.start + self.node.span.len)?;
         let s = s.trim();
         (!s.is_empty() && !s.contains(['\n', ':', '#'])).then(|| s.to_string())
     }
@@ -158,8 +176,15 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDeserializer<'a> {
             Value::UInt(u) => visitor.visit_u64(*u),
             Value::Float(x) => visitor.visit_f64(*x),
             Value::Str(s) => visitor.visit_str(s),
-            Value::Seq(items) => visitor.visit_seq(SeqDe { items: items.iter(), src: self.src }),
-            Value::Map(entries) => visitor.visit_map(MapDe { entries: entries.iter(), value: None, src: self.src }),
+            Value::Seq(items) => visitor.visit_seq(SeqDe {
+                items: items.iter(),
+                src: self.src,
+            }),
+            Value::Map(entries) => visitor.visit_map(MapDe {
+                entries: entries.iter(),
+                value: None,
+                src: self.src,
+            }),
         };
         r.map_err(|e| e.at(span))
     }
@@ -186,7 +211,11 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDeserializer<'a> {
         self.deserialize_str(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         let span = self.node.span;
         visitor.visit_newtype_struct(self).map_err(|e| e.at(span))
     }
@@ -199,7 +228,13 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDeserializer<'a> {
     ) -> Result<V::Value, DeError> {
         if name == LOCATED_MARKER {
             let span = self.node.span;
-            return visitor.visit_map(LocatedDe { node: self.node, src: self.src, step: 0 }).map_err(|e| e.at(span));
+            return visitor
+                .visit_map(LocatedDe {
+                    node: self.node,
+                    src: self.src,
+                    step: 0,
+                })
+                .map_err(|e| e.at(span));
         }
         let _ = fields;
         self.deserialize_any(visitor)
@@ -213,10 +248,18 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDeserializer<'a> {
     ) -> Result<V::Value, DeError> {
         let span = self.node.span;
         match &self.node.value {
-            Value::Str(_) => visitor.visit_enum(EnumDe { tag: self.node, value: None, src: self.src }),
+            Value::Str(_) => visitor.visit_enum(EnumDe {
+                tag: self.node,
+                value: None,
+                src: self.src,
+            }),
             Value::Map(entries) if entries.len() == 1 => {
                 let (k, v) = &entries[0];
-                visitor.visit_enum(EnumDe { tag: k, value: Some(v), src: self.src })
+                visitor.visit_enum(EnumDe {
+                    tag: k,
+                    value: Some(v),
+                    src: self.src,
+                })
             }
             _ => Err(DeError::new(DeErrorKind::InvalidType {
                 found: self.node.type_name().to_string(),
@@ -243,9 +286,15 @@ struct SeqDe<'a> {
 
 impl<'de, 'a> de::SeqAccess<'de> for SeqDe<'a> {
     type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
-            Some(node) => seed.deserialize(NodeDeserializer::new(node, self.src)).map(Some).map_err(|e| e.at(node.span)),
+            Some(node) => seed
+                .deserialize(NodeDeserializer::new(node, self.src))
+                .map(Some)
+                .map_err(|e| e.at(node.span)),
             None => Ok(None),
         }
     }
@@ -259,18 +308,27 @@ struct MapDe<'a> {
 
 impl<'de, 'a> de::MapAccess<'de> for MapDe<'a> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.entries.next() {
             Some((k, v)) => {
                 self.value = Some(v);
-                seed.deserialize(NodeDeserializer::new(k, self.src)).map(Some).map_err(|e| e.at(k.span))
+                seed.deserialize(NodeDeserializer::new(k, self.src))
+                    .map(Some)
+                    .map_err(|e| e.at(k.span))
             }
             None => Ok(None),
         }
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let node = self.value.take().ok_or_else(|| de::Error::custom("value requested before key"))?;
-        seed.deserialize(NodeDeserializer::new(node, self.src)).map_err(|e| e.at(node.span))
+        let node = self
+            .value
+            .take()
+            .ok_or_else(|| de::Error::custom("value requested before key"))?;
+        seed.deserialize(NodeDeserializer::new(node, self.src))
+            .map_err(|e| e.at(node.span))
     }
 }
 
@@ -282,7 +340,10 @@ struct LocatedDe<'a> {
 
 impl<'de, 'a> de::MapAccess<'de> for LocatedDe<'a> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match LOCATED_FIELDS.get(self.step) {
             Some(field) => seed.deserialize((*field).into_deserializer()).map(Some),
             None => Ok(None),
@@ -308,9 +369,21 @@ struct EnumDe<'a> {
 impl<'de, 'a> de::EnumAccess<'de> for EnumDe<'a> {
     type Error = DeError;
     type Variant = VariantDe<'a>;
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, VariantDe<'a>), DeError> {
-        let tag = seed.deserialize(NodeDeserializer::new(self.tag, self.src)).map_err(|e| e.at(self.tag.span))?;
-        Ok((tag, VariantDe { value: self.value, src: self.src, span: self.tag.span }))
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, VariantDe<'a>), DeError> {
+        let tag = seed
+            .deserialize(NodeDeserializer::new(self.tag, self.src))
+            .map_err(|e| e.at(self.tag.span))?;
+        Ok((
+            tag,
+            VariantDe {
+                value: self.value,
+                src: self.src,
+                span: self.tag.span,
+            },
+        ))
     }
 }
 
@@ -324,7 +397,10 @@ impl<'de, 'a> de::VariantAccess<'de> for VariantDe<'a> {
     type Error = DeError;
     fn unit_variant(self) -> Result<(), DeError> {
         match self.value {
-            None | Some(Node { value: Value::Null, .. }) => Ok(()),
+            None
+            | Some(Node {
+                value: Value::Null, ..
+            }) => Ok(()),
             Some(n) => Err(DeError::new(DeErrorKind::InvalidType {
                 found: n.type_name().into(),
                 expected: "no value for this variant".into(),
@@ -344,13 +420,21 @@ impl<'de, 'a> de::VariantAccess<'de> for VariantDe<'a> {
     }
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
         match self.value {
-            Some(n) => de::Deserializer::deserialize_any(NodeDeserializer::new(n, self.src), visitor),
+            Some(n) => {
+                de::Deserializer::deserialize_any(NodeDeserializer::new(n, self.src), visitor)
+            }
             None => Err(de::Error::custom("expected a list for this variant")),
         }
     }
-    fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         match self.value {
-            Some(n) => de::Deserializer::deserialize_any(NodeDeserializer::new(n, self.src), visitor),
+            Some(n) => {
+                de::Deserializer::deserialize_any(NodeDeserializer::new(n, self.src), visitor)
+            }
             None => Err(de::Error::custom("expected a mapping for this variant")),
         }
     }
@@ -373,7 +457,11 @@ pub struct LocatedDeError {
 /// The offending node itself is cut (an optional field then simply goes back to its
 /// default). If that leaves a required field missing, the error is not reported again:
 /// the cut widens to the enclosing list item, or else the enclosing key.
-pub fn deserialize_all<T: DeserializeOwned>(root: &Node, src: &str, max_errors: usize) -> (Option<T>, Vec<LocatedDeError>) {
+pub fn deserialize_all<T: DeserializeOwned>(
+    root: &Node,
+    src: &str,
+    max_errors: usize,
+) -> (Option<T>, Vec<LocatedDeError>) {
     let mut tree = root.clone();
     let mut errors: Vec<LocatedDeError> = Vec::new();
     let mut cut: Vec<Vec<PathSeg>> = Vec::new();
@@ -383,7 +471,12 @@ pub fn deserialize_all<T: DeserializeOwned>(root: &Node, src: &str, max_errors: 
             Err(e) => e,
         };
         let span = e.span.unwrap_or(tree.span);
-        let path = find_path(&tree, span, matches!(e.kind, DeErrorKind::UnknownField { .. })).unwrap_or_default();
+        let path = find_path(
+            &tree,
+            span,
+            matches!(e.kind, DeErrorKind::UnknownField { .. }),
+        )
+        .unwrap_or_default();
         let consequence = match &e.kind {
             DeErrorKind::MissingField { field } => {
                 let mut p = path.clone();
@@ -392,13 +485,21 @@ pub fn deserialize_all<T: DeserializeOwned>(root: &Node, src: &str, max_errors: 
             }
             _ => false,
         };
-        let target = if consequence { widen(&path) } else { Some(path.clone()) };
+        let target = if consequence {
+            widen(&path)
+        } else {
+            Some(path.clone())
+        };
         let pruned_name = target.as_ref().and_then(|p| item_name(&tree, p));
         if !consequence {
             if errors.len() >= max_errors {
                 return (None, errors);
             }
-            errors.push(LocatedDeError { error: e.at(span), path: path.clone(), pruned_name: pruned_name.clone() });
+            errors.push(LocatedDeError {
+                error: e.at(span),
+                path: path.clone(),
+                pruned_name: pruned_name.clone(),
+            });
         } else if let (Some(name), Some(last)) = (pruned_name, errors.last_mut()) {
             last.pruned_name.get_or_insert(name);
         }
@@ -421,11 +522,16 @@ fn widen(path: &[PathSeg]) -> Option<Vec<PathSeg>> {
 /// The `name:` of the list item at or above `path`, if any.
 fn item_name(tree: &Node, path: &[PathSeg]) -> Option<String> {
     let i = path.iter().rposition(|s| matches!(s, PathSeg::Index(_)))?;
-    tree.at_path(&path[..=i])?.get("name")?.as_str().map(str::to_string)
+    tree.at_path(&path[..=i])?
+        .get("name")?
+        .as_str()
+        .map(str::to_string)
 }
 
 fn remove_at(tree: &mut Node, path: &[PathSeg]) -> bool {
-    let Some((last, parent_path)) = path.split_last() else { return false };
+    let Some((last, parent_path)) = path.split_last() else {
+        return false;
+    };
     let mut node = tree;
     for seg in parent_path {
         node = match (seg, &mut node.value) {
@@ -482,10 +588,15 @@ pub fn find_path(root: &Node, span: Span, key: bool) -> Option<Vec<PathSeg>> {
             }
             _ => {}
         }
-        node.span.start == span.start && !matches!(node.value, Value::Map(_) | Value::Seq(_)) || node.span == span
+        node.span.start == span.start && !matches!(node.value, Value::Map(_) | Value::Seq(_))
+            || node.span == span
     }
     let mut path = Vec::new();
-    if go(root, span, key, &mut path) { Some(path) } else { None }
+    if go(root, span, key, &mut path) {
+        Some(path)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -518,14 +629,33 @@ mod tests {
         let kinds: Vec<String> = errors.iter().map(|e| e.error.to_string()).collect();
         assert_eq!(kinds.len(), 4, "{kinds:?}");
         assert!(kinds[0].contains("unknown field `sise`"));
-        assert!(kinds.iter().any(|k| k.contains("expected u32")), "{kinds:?}");
-        assert!(kinds.iter().any(|k| k.contains("missing required field `name`")), "{kinds:?}");
-        assert!(kinds.iter().any(|k| k.contains("unknown field `extra`")), "{kinds:?}");
+        assert!(
+            kinds.iter().any(|k| k.contains("expected u32")),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|k| k.contains("missing required field `name`")),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.iter().any(|k| k.contains("unknown field `extra`")),
+            "{kinds:?}"
+        );
         let doc = doc.expect("what is left still deserializes");
         let names: Vec<&str> = doc.items.iter().map(|i| i.name.as_str()).collect();
-        assert_eq!(names, vec!["a", "b"], "a bad optional field is cut, not its whole item");
+        assert_eq!(
+            names,
+            vec!["a", "b"],
+            "a bad optional field is cut, not its whole item"
+        );
         assert_eq!(doc.items[1].size, None);
-        assert_eq!(doc.version.as_deref(), Some("1.10"), "numbers read as strings keep their text");
+        assert_eq!(
+            doc.version.as_deref(),
+            Some("1.10"),
+            "numbers read as strings keep their text"
+        );
         let bad = &errors[0];
         let span = bad.error.span.expect("located");
         assert_eq!(&src[span.start..span.start + span.len], "sise");

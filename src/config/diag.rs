@@ -71,8 +71,21 @@ pub struct Problem {
 
 impl Problem {
     /// A new problem without a source attached yet.
-    pub fn new(kind: ProblemKind, message: impl Into<String>, span: Option<Span>, label: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), span, label: label.into(), related: Vec::new(), help: None, source: None }
+    pub fn new(
+        kind: ProblemKind,
+        message: impl Into<String>,
+        span: Option<Span>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            span,
+            label: label.into(),
+            related: Vec::new(),
+            help: None,
+            source: None,
+        }
     }
 
     /// Adds a hint.
@@ -116,15 +129,21 @@ impl Diagnostic for Problem {
         Some(Box::new(format!("forge::config::{}", self.kind.code())))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.span?;
-        let primary = LabeledSpan::new_primary_with_span(Some(self.label.clone()), span.to_source_span());
-        let rest = self.related.iter().map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), s.to_source_span()));
+        let primary =
+            LabeledSpan::new_primary_with_span(Some(self.label.clone()), span.to_source_span());
+        let rest = self
+            .related
+            .iter()
+            .map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), s.to_source_span()));
         Some(Box::new(std::iter::once(primary).chain(rest)))
     }
 }
@@ -143,19 +162,29 @@ pub struct Problems {
 impl Problems {
     /// Collects problems for a file, attaching its text to each.
     pub fn new(path: PathBuf, text: Arc<str>, mut problems: Vec<Problem>) -> Self {
-        let source = NamedSource::new(path.display().to_string(), text.clone()).with_language("yaml");
+        let source =
+            NamedSource::new(path.display().to_string(), text.clone()).with_language("yaml");
         problems.sort_by_key(|p| p.span.map(|s| s.start).unwrap_or(0));
         for p in &mut problems {
             p.attach(&source);
         }
-        Self { path, text, problems }
+        Self {
+            path,
+            text,
+            problems,
+        }
     }
 }
 
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        write!(f, "{} has {n} problem{}", self.path.display(), if n == 1 { "" } else { "s" })
+        write!(
+            f,
+            "{} has {n} problem{}",
+            self.path.display(),
+            if n == 1 { "" } else { "s" }
+        )
     }
 }
 
@@ -168,7 +197,10 @@ impl Diagnostic for Problems {
 }
 
 /// Suggests the closest of `candidates` to `input`, if any is close.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(input, c), c))
@@ -179,10 +211,17 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
 
 /// Suggests the closest address to `target`: by name among addresses of the same kind,
 /// else by the whole address.
-pub fn suggest_addr<'a>(target: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> Option<&'a str> {
+pub fn suggest_addr<'a>(
+    target: &str,
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<&'a str> {
     if let Some((kind, name)) = target.split_once('.') {
         let prefix = format!("{kind}.");
-        let same: Vec<&str> = known.clone().into_iter().filter(|k| k.starts_with(&prefix)).collect();
+        let same: Vec<&str> = known
+            .clone()
+            .into_iter()
+            .filter(|k| k.starts_with(&prefix))
+            .collect();
         if !same.is_empty() {
             return same
                 .into_iter()

@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value as Json, json};
 
+use super::Located;
 use super::defaults as d;
 use super::diag::{Problem, ProblemKind};
 use super::model::*;
 use super::naming::{NameParts, bucket_name_problem};
 use super::tree::Span;
-use super::Located;
 use crate::addr::ResourceAddr;
 use crate::secret::SecretSpec;
 
@@ -62,31 +62,59 @@ pub(super) struct Expander<'a> {
 }
 
 fn dep(addr: &ResourceAddr) -> Dep {
-    Dep { target: addr.to_string(), span: None }
+    Dep {
+        target: addr.to_string(),
+        span: None,
+    }
 }
 
 fn secret(r: &Option<SecretRef>, key: &str, work_dir: &Path) -> Json {
     let spec = match r {
         Some(SecretRef::Env(n)) => SecretSpec::Env(n.clone()),
         Some(SecretRef::File(p)) => SecretSpec::File(work_dir.join(p)),
-        Some(SecretRef::Generate(g)) => SecretSpec::Generate { key: key.into(), length: g.length.unwrap_or(d::SECRET_LENGTH) },
-        None => SecretSpec::Generate { key: key.into(), length: d::SECRET_LENGTH },
+        Some(SecretRef::Generate(g)) => SecretSpec::Generate {
+            key: key.into(),
+            length: g.length.unwrap_or(d::SECRET_LENGTH),
+        },
+        None => SecretSpec::Generate {
+            key: key.into(),
+            length: d::SECRET_LENGTH,
+        },
     };
     serde_json::to_value(spec).unwrap_or(Json::Null)
 }
 
 impl<'a> Expander<'a> {
-    pub(super) fn new(file: &'a ForgeFile, root: &'a super::tree::Node, work_dir: &'a Path, names: NameParts) -> Self {
-        Self { file, root, work_dir, names, out: Expanded::default(), cluster: None, stores: BTreeMap::new() }
+    pub(super) fn new(
+        file: &'a ForgeFile,
+        root: &'a super::tree::Node,
+        work_dir: &'a Path,
+        names: NameParts,
+    ) -> Self {
+        Self {
+            file,
+            root,
+            work_dir,
+            names,
+            out: Expanded::default(),
+            cluster: None,
+            stores: BTreeMap::new(),
+        }
     }
 
     /// The span of the key at `path` (e.g. `["stack", "polaris"]`), for problems about a section.
     fn key_span(&self, path: &[&str]) -> Option<Span> {
         let (last, parent) = path.split_last()?;
-        let segs: Vec<super::tree::PathSeg> = parent.iter().map(|k| super::tree::PathSeg::Key(k.to_string())).collect();
+        let segs: Vec<super::tree::PathSeg> = parent
+            .iter()
+            .map(|k| super::tree::PathSeg::Key(k.to_string()))
+            .collect();
         let node = self.root.at_path(&segs)?;
         match &node.value {
-            super::tree::Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(last)).map(|(k, _)| k.span),
+            super::tree::Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(last))
+                .map(|(k, _)| k.span),
             _ => None,
         }
     }
@@ -102,16 +130,33 @@ impl<'a> Expander<'a> {
         self.out
     }
 
-    fn push(&mut self, kind: &str, name: &str, span: Span, spec: Json, deps: Vec<Dep>) -> Option<ResourceAddr> {
+    fn push(
+        &mut self,
+        kind: &str,
+        name: &str,
+        span: Span,
+        spec: Json,
+        deps: Vec<Dep>,
+    ) -> Option<ResourceAddr> {
         match ResourceAddr::new(kind, name) {
             Ok(addr) => {
-                self.out.resources.push(ResourceDecl { addr: addr.clone(), spec, deps, span });
+                self.out.resources.push(ResourceDecl {
+                    addr: addr.clone(),
+                    spec,
+                    deps,
+                    span,
+                });
                 Some(addr)
             }
             Err(e) => {
                 self.out.problems.push(
-                    Problem::new(ProblemKind::InvalidValue, e.to_string(), Some(span), "not usable as a resource name")
-                        .with_help("names may use letters, digits and `_ - . /`"),
+                    Problem::new(
+                        ProblemKind::InvalidValue,
+                        e.to_string(),
+                        Some(span),
+                        "not usable as a resource name",
+                    )
+                    .with_help("names may use letters, digits and `_ - . /`"),
                 );
                 None
             }
@@ -134,7 +179,9 @@ impl<'a> Expander<'a> {
     }
 
     fn cluster(&mut self) {
-        let Some(cluster) = &self.file.cluster else { return };
+        let Some(cluster) = &self.file.cluster else {
+            return;
+        };
         let addr = match cluster {
             Cluster::K3d(k) => {
                 let (name, span) = match &k.name {
@@ -156,7 +203,13 @@ impl<'a> Expander<'a> {
             }
             Cluster::Existing(e) => {
                 let spec = json!({"context": e.context.value, "kubeconfig": e.kubeconfig});
-                self.push("kube_context", &e.context.value, e.context.span, spec, vec![])
+                self.push(
+                    "kube_context",
+                    &e.context.value,
+                    e.context.span,
+                    spec,
+                    vec![],
+                )
             }
         };
         self.cluster = addr.as_ref().map(dep);
@@ -177,11 +230,18 @@ impl<'a> Expander<'a> {
     }
 
     fn realm(&self) -> String {
-        self.file.stack.as_ref().and_then(|s| s.polaris.as_ref()).and_then(|p| p.realm.clone()).unwrap_or_else(|| d::REALM.into())
+        self.file
+            .stack
+            .as_ref()
+            .and_then(|s| s.polaris.as_ref())
+            .and_then(|p| p.realm.clone())
+            .unwrap_or_else(|| d::REALM.into())
     }
 
     fn stack(&mut self) {
-        let Some(stack) = self.file.stack.clone() else { return };
+        let Some(stack) = self.file.stack.clone() else {
+            return;
+        };
         let (s3, console, polaris_port) = self.ports();
         if let Some(r) = &stack.rustfs {
             let deps = self.needs_cluster("rustfs");
@@ -200,7 +260,11 @@ impl<'a> Expander<'a> {
         }
         if let Some(p) = &stack.postgresql {
             let deps = self.needs_cluster("postgresql");
-            let ns = stack.polaris.as_ref().and_then(|p| p.namespace.clone()).unwrap_or_else(|| "polaris".into());
+            let ns = stack
+                .polaris
+                .as_ref()
+                .and_then(|p| p.namespace.clone())
+                .unwrap_or_else(|| "polaris".into());
             let spec = json!({
                 "namespace": ns,
                 "chart_version": p.chart_version.clone().unwrap_or_else(|| d::POSTGRES_CHART.into()),
@@ -213,20 +277,44 @@ impl<'a> Expander<'a> {
         if let Some(p) = &stack.polaris {
             let mut deps = self.needs_cluster("polaris");
             let ns = p.namespace.clone().unwrap_or_else(|| "polaris".into());
-            let persistence = p.persistence.clone().unwrap_or_else(|| if stack.postgresql.is_some() { "relational-jdbc".into() } else { "in-memory".into() });
+            let persistence = p.persistence.clone().unwrap_or_else(|| {
+                if stack.postgresql.is_some() {
+                    "relational-jdbc".into()
+                } else {
+                    "in-memory".into()
+                }
+            });
             if persistence == "relational-jdbc" {
                 if stack.postgresql.is_some() {
-                    deps.push(Dep { target: format!("postgresql.{ns}"), span: None });
+                    deps.push(Dep {
+                        target: format!("postgresql.{ns}"),
+                        span: None,
+                    });
                 } else {
-                    let span = self.key_span(&["stack", "polaris", "persistence"]).or_else(|| self.key_span(&["stack", "polaris"]));
+                    let span = self
+                        .key_span(&["stack", "polaris", "persistence"])
+                        .or_else(|| self.key_span(&["stack", "polaris"]));
                     self.out.problems.push(
-                        Problem::new(ProblemKind::MissingField, "Polaris persistence `relational-jdbc` needs `stack.postgresql`", span, "relational-jdbc is the default")
-                            .with_help("add `postgresql: {}` under `stack:`, or set `persistence: in-memory`"),
+                        Problem::new(
+                            ProblemKind::MissingField,
+                            "Polaris persistence `relational-jdbc` needs `stack.postgresql`",
+                            span,
+                            "relational-jdbc is the default",
+                        )
+                        .with_help(
+                            "add `postgresql: {}` under `stack:`, or set `persistence: in-memory`",
+                        ),
                     );
                 }
             }
             if let Some(r) = &stack.rustfs {
-                deps.push(Dep { target: format!("rustfs.{}", r.namespace.clone().unwrap_or_else(|| "rustfs".into())), span: None });
+                deps.push(Dep {
+                    target: format!(
+                        "rustfs.{}",
+                        r.namespace.clone().unwrap_or_else(|| "rustfs".into())
+                    ),
+                    span: None,
+                });
             }
             let spec = json!({
                 "namespace": ns,
@@ -256,7 +344,16 @@ impl<'a> Expander<'a> {
                 "access_key": secret(&r.access_key, "stack.rustfs.access_key", self.work_dir),
                 "secret_key": secret(&r.secret_key, "stack.rustfs.secret_key", self.work_dir),
             });
-            self.stores.insert("local".into(), (store, Some(Dep { target: format!("rustfs.{ns}"), span: None })));
+            self.stores.insert(
+                "local".into(),
+                (
+                    store,
+                    Some(Dep {
+                        target: format!("rustfs.{ns}"),
+                        span: None,
+                    }),
+                ),
+            );
         }
         if let Some(l2c) = &self.file.l2c {
             let store = json!({
@@ -280,7 +377,12 @@ impl<'a> Expander<'a> {
         }
     }
 
-    fn store(&mut self, name: Option<&Located<String>>, default: &str, user: Option<Span>) -> Option<(Json, Option<Dep>)> {
+    fn store(
+        &mut self,
+        name: Option<&Located<String>>,
+        default: &str,
+        user: Option<Span>,
+    ) -> Option<(Json, Option<Dep>)> {
         let (value, span) = match name {
             Some(n) => (n.value.as_str(), Some(n.span)),
             None => (default, user),
@@ -297,8 +399,20 @@ impl<'a> Expander<'a> {
                 None => format!("declare it under `stores:` (known stores: {})", if known.is_empty() { "none".into() } else { known.join(", ") }),
             },
         };
-        let label = if name.is_some() { "no store with this name" } else { "uses the default store" };
-        self.out.problems.push(Problem::new(ProblemKind::DanglingReference, format!("store `{value}` is not defined"), span, label).with_help(help));
+        let label = if name.is_some() {
+            "no store with this name"
+        } else {
+            "uses the default store"
+        };
+        self.out.problems.push(
+            Problem::new(
+                ProblemKind::DanglingReference,
+                format!("store `{value}` is not defined"),
+                span,
+                label,
+            )
+            .with_help(help),
+        );
         None
     }
 
@@ -315,7 +429,11 @@ impl<'a> Expander<'a> {
                 _ => None,
             })
             .unwrap_or_else(|| format!("http://localhost:{port}"));
-        let client_secret = secret(&stack_polaris.and_then(|p| p.root_client_secret.clone()), "stack.polaris.root_client_secret", self.work_dir);
+        let client_secret = secret(
+            &stack_polaris.and_then(|p| p.root_client_secret.clone()),
+            "stack.polaris.root_client_secret",
+            self.work_dir,
+        );
         let conn = json!({
             "url": url,
             "realm": self.realm(),
@@ -323,13 +441,23 @@ impl<'a> Expander<'a> {
             "client_secret": client_secret,
         });
         let deps = stack_polaris
-            .map(|p| vec![Dep { target: format!("polaris.{}", p.namespace.clone().unwrap_or_else(|| "polaris".into())), span: None }])
+            .map(|p| {
+                vec![Dep {
+                    target: format!(
+                        "polaris.{}",
+                        p.namespace.clone().unwrap_or_else(|| "polaris".into())
+                    ),
+                    span: None,
+                }]
+            })
             .unwrap_or_default();
         (conn, deps)
     }
 
     fn catalog(&mut self) {
-        let Some(section) = self.file.catalog.clone() else { return };
+        let Some(section) = self.file.catalog.clone() else {
+            return;
+        };
         let (conn, conn_deps) = self.polaris_conn();
         let realm = self.realm();
         for c in &section.catalogs {
@@ -337,16 +465,30 @@ impl<'a> Expander<'a> {
             if let Some(why) = bucket_name_problem(&bucket) {
                 self.out.problems.push(Problem::new(ProblemKind::InvalidValue, format!("catalog `{}` needs bucket `{bucket}`, which is not a valid bucket name", c.name.value), Some(c.name.span), why).with_help("set `bucket:` to a valid S3 bucket name"));
             }
-            let Some((store, store_dep)) = self.store(c.store.as_ref(), "local", Some(c.name.span)) else { continue };
+            let Some((store, store_dep)) = self.store(c.store.as_ref(), "local", Some(c.name.span))
+            else {
+                continue;
+            };
             let bucket_spec = json!({"bucket": bucket, "store": store, "tags": {"Name": "Polaris Catalog"}, "force_destroy": true});
-            let bucket_addr = self.push("s3_bucket", &bucket, c.name.span, bucket_spec, store_dep.into_iter().collect());
+            let bucket_addr = self.push(
+                "s3_bucket",
+                &bucket,
+                c.name.span,
+                bucket_spec,
+                store_dep.into_iter().collect(),
+            );
             let mut deps = conn_deps.clone();
             deps.extend(bucket_addr.as_ref().map(dep));
-            deps.extend(c.depends_on.iter().map(|d| Dep { target: d.value.clone(), span: Some(d.span) }));
+            deps.extend(c.depends_on.iter().map(|d| Dep {
+                target: d.value.clone(),
+                span: Some(d.span),
+            }));
             let mut allowed = vec![format!("s3://{bucket}")];
             allowed.extend(c.allowed_locations.iter().cloned());
             let mut properties = c.properties.clone();
-            properties.entry("default-base-location".into()).or_insert_with(|| format!("s3://{bucket}"));
+            properties
+                .entry("default-base-location".into())
+                .or_insert_with(|| format!("s3://{bucket}"));
             let spec = json!({
                 "polaris": conn,
                 "name": c.name.value,
@@ -364,15 +506,36 @@ impl<'a> Expander<'a> {
             self.push("polaris_catalog", &c.name.value, c.name.span, spec, deps);
         }
         for r in &section.principal_roles {
-            self.push("polaris_principal_role", &r.name.value, r.name.span, json!({"polaris": conn, "name": r.name.value}), conn_deps.clone());
+            self.push(
+                "polaris_principal_role",
+                &r.name.value,
+                r.name.span,
+                json!({"polaris": conn, "name": r.name.value}),
+                conn_deps.clone(),
+            );
             for cr in &r.catalog_roles {
                 let name = format!("{}/{}/{}", r.name.value, cr.catalog.value, cr.role.value);
                 let deps = vec![
-                    Dep { target: format!("polaris_principal_role.{}", r.name.value), span: Some(r.name.span) },
-                    Dep { target: format!("polaris_catalog_role.{}/{}", cr.catalog.value, cr.role.value), span: Some(cr.role.span) },
+                    Dep {
+                        target: format!("polaris_principal_role.{}", r.name.value),
+                        span: Some(r.name.span),
+                    },
+                    Dep {
+                        target: format!(
+                            "polaris_catalog_role.{}/{}",
+                            cr.catalog.value, cr.role.value
+                        ),
+                        span: Some(cr.role.span),
+                    },
                 ];
                 let spec = json!({"polaris": conn, "principal_role": r.name.value, "catalog": cr.catalog.value, "catalog_role": cr.role.value});
-                self.push("polaris_catalog_role_assignment", &name, cr.role.span, spec, deps);
+                self.push(
+                    "polaris_catalog_role_assignment",
+                    &name,
+                    cr.role.span,
+                    spec,
+                    deps,
+                );
             }
         }
         for p in &section.principals {
@@ -382,29 +545,69 @@ impl<'a> Expander<'a> {
                 "realm": realm,
                 "credentials_file": p.credentials_file.as_ref().map(|f| self.path(f)),
             });
-            self.push("polaris_principal", &p.name.value, p.name.span, spec, conn_deps.clone());
+            self.push(
+                "polaris_principal",
+                &p.name.value,
+                p.name.span,
+                spec,
+                conn_deps.clone(),
+            );
             for role in &p.roles {
                 let deps = vec![
-                    Dep { target: format!("polaris_principal.{}", p.name.value), span: Some(p.name.span) },
-                    Dep { target: format!("polaris_principal_role.{}", role.value), span: Some(role.span) },
+                    Dep {
+                        target: format!("polaris_principal.{}", p.name.value),
+                        span: Some(p.name.span),
+                    },
+                    Dep {
+                        target: format!("polaris_principal_role.{}", role.value),
+                        span: Some(role.span),
+                    },
                 ];
                 let spec = json!({"polaris": conn, "principal": p.name.value, "principal_role": role.value});
-                self.push("polaris_principal_role_assignment", &format!("{}/{}", p.name.value, role.value), role.span, spec, deps);
+                self.push(
+                    "polaris_principal_role_assignment",
+                    &format!("{}/{}", p.name.value, role.value),
+                    role.span,
+                    spec,
+                    deps,
+                );
             }
         }
         for r in &section.catalog_roles {
             let name = format!("{}/{}", r.catalog.value, r.name.value);
-            let cat_dep = Dep { target: format!("polaris_catalog.{}", r.catalog.value), span: Some(r.catalog.span) };
-            self.push("polaris_catalog_role", &name, r.name.span, json!({"polaris": conn, "catalog": r.catalog.value, "name": r.name.value}), vec![cat_dep]);
-            let mut grants: Vec<Json> = r.privileges.iter().map(|p| json!({"type": "catalog", "privilege": p.value})).collect();
-            let mut deps = vec![Dep { target: format!("polaris_catalog_role.{name}"), span: Some(r.name.span) }];
+            let cat_dep = Dep {
+                target: format!("polaris_catalog.{}", r.catalog.value),
+                span: Some(r.catalog.span),
+            };
+            self.push(
+                "polaris_catalog_role",
+                &name,
+                r.name.span,
+                json!({"polaris": conn, "catalog": r.catalog.value, "name": r.name.value}),
+                vec![cat_dep],
+            );
+            let mut grants: Vec<Json> = r
+                .privileges
+                .iter()
+                .map(|p| json!({"type": "catalog", "privilege": p.value}))
+                .collect();
+            let mut deps = vec![Dep {
+                target: format!("polaris_catalog_role.{name}"),
+                span: Some(r.name.span),
+            }];
             for g in &r.grants {
                 let ns: Vec<&str> = g.namespace.value.split('.').collect();
                 match &g.table {
                     Some(t) => grants.push(json!({"type": "table", "namespace": ns, "table": t, "privilege": g.privilege.value})),
                     None => grants.push(json!({"type": "namespace", "namespace": ns, "privilege": g.privilege.value})),
                 }
-                deps.push(Dep { target: format!("polaris_namespace.{}/{}", r.catalog.value, g.namespace.value), span: Some(g.namespace.span) });
+                deps.push(Dep {
+                    target: format!(
+                        "polaris_namespace.{}/{}",
+                        r.catalog.value, g.namespace.value
+                    ),
+                    span: Some(g.namespace.span),
+                });
             }
             grants.sort_by_key(|g| g.to_string());
             grants.dedup();
@@ -412,37 +615,94 @@ impl<'a> Expander<'a> {
             self.push("polaris_grants", &name, r.name.span, spec, deps);
         }
         for n in &section.namespaces {
-            let mut deps = vec![Dep { target: format!("polaris_catalog.{}", n.catalog.value), span: Some(n.catalog.span) }];
+            let mut deps = vec![Dep {
+                target: format!("polaris_catalog.{}", n.catalog.value),
+                span: Some(n.catalog.span),
+            }];
             if let Some((parent, _)) = n.name.value.rsplit_once('.') {
-                deps.push(Dep { target: format!("polaris_namespace.{}/{parent}", n.catalog.value), span: Some(n.name.span) });
+                deps.push(Dep {
+                    target: format!("polaris_namespace.{}/{parent}", n.catalog.value),
+                    span: Some(n.name.span),
+                });
             }
             let levels: Vec<&str> = n.name.value.split('.').collect();
             let spec = json!({"polaris": conn, "catalog": n.catalog.value, "namespace": levels, "properties": n.properties});
-            self.push("polaris_namespace", &format!("{}/{}", n.catalog.value, n.name.value), n.name.span, spec, deps);
+            self.push(
+                "polaris_namespace",
+                &format!("{}/{}", n.catalog.value, n.name.value),
+                n.name.span,
+                spec,
+                deps,
+            );
         }
         for t in &section.tables {
-            let deps = vec![Dep { target: format!("polaris_namespace.{}/{}", t.catalog.value, t.namespace.value), span: Some(t.namespace.span) }];
+            let deps = vec![Dep {
+                target: format!(
+                    "polaris_namespace.{}/{}",
+                    t.catalog.value, t.namespace.value
+                ),
+                span: Some(t.namespace.span),
+            }];
             let levels: Vec<&str> = t.namespace.value.split('.').collect();
             let spec = json!({"polaris": conn, "catalog": t.catalog.value, "namespace": levels, "name": t.name.value, "dataset": t.dataset});
-            self.push("polaris_table", &format!("{}/{}/{}", t.catalog.value, t.namespace.value, t.name.value), t.name.span, spec, deps);
+            self.push(
+                "polaris_table",
+                &format!("{}/{}/{}", t.catalog.value, t.namespace.value, t.name.value),
+                t.name.span,
+                spec,
+                deps,
+            );
         }
     }
 
     fn l2c(&mut self) {
-        let Some(l2c) = self.file.l2c.clone() else { return };
-        let catalogs = self.file.catalog.as_ref().map(|c| c.catalogs.clone()).unwrap_or_default();
+        let Some(l2c) = self.file.l2c.clone() else {
+            return;
+        };
+        let catalogs = self
+            .file
+            .catalog
+            .as_ref()
+            .map(|c| c.catalogs.clone())
+            .unwrap_or_default();
         let tables: Vec<(String, String, String, Option<Span>)> = if l2c.tables.is_empty() {
-            self.file.catalog.iter().flat_map(|c| c.tables.iter()).map(|t| (t.catalog.value.clone(), t.namespace.value.clone(), t.name.value.clone(), None)).collect()
+            self.file
+                .catalog
+                .iter()
+                .flat_map(|c| c.tables.iter())
+                .map(|t| {
+                    (
+                        t.catalog.value.clone(),
+                        t.namespace.value.clone(),
+                        t.name.value.clone(),
+                        None,
+                    )
+                })
+                .collect()
         } else {
-            l2c.tables.iter().map(|t| (t.catalog.value.clone(), t.namespace.value.clone(), t.table.value.clone(), Some(t.table.span))).collect()
+            l2c.tables
+                .iter()
+                .map(|t| {
+                    (
+                        t.catalog.value.clone(),
+                        t.namespace.value.clone(),
+                        t.table.value.clone(),
+                        Some(t.table.span),
+                    )
+                })
+                .collect()
         };
         let mut used: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
         used.sort();
         used.dedup();
         let l2c_span = self.key_span(&["l2c"]);
-        let Some((aws_store, _)) = self.store(None, "aws", l2c_span) else { return };
+        let Some((aws_store, _)) = self.store(None, "aws", l2c_span) else {
+            return;
+        };
         for cat in used {
-            let Some(c) = catalogs.iter().find(|c| c.name.value == cat) else { continue };
+            let Some(c) = catalogs.iter().find(|c| c.name.value == cat) else {
+                continue;
+            };
             let local_bucket = c.bucket.clone().unwrap_or_else(|| c.name.value.clone());
             let base = self.names.aws(cat);
             let sf = self.names.snowflake(cat);
@@ -455,18 +715,45 @@ impl<'a> Expander<'a> {
             }
             let tags = json!({"managed-by": "forge", "user": self.names.prefix.clone().unwrap_or_else(|| "UNKNOWN".into()), "project": self.names.project, "snowflake-volume": sf});
             let b = self.push("s3_bucket", &bucket, bspan, json!({"bucket": bucket, "store": aws_store, "tags": tags, "versioning": true, "force_destroy": false}), vec![]);
-            let policy = self.push("iam_policy", &base, c.name.span, json!({"name": base, "aws": aws_store, "bucket": bucket, "tags": tags}), b.iter().map(dep).collect());
+            let policy = self.push(
+                "iam_policy",
+                &base,
+                c.name.span,
+                json!({"name": base, "aws": aws_store, "bucket": bucket, "tags": tags}),
+                b.iter().map(dep).collect(),
+            );
             let role = self.push("iam_role", &base, c.name.span, json!({"name": base, "aws": aws_store, "policy_arn": format!("${{iam_policy.{base}.arn}}"), "tags": tags}), policy.iter().map(dep).collect());
             let mut sf_deps = Vec::new();
             if let Some(s) = &l2c.snowflake {
                 let conn = json!({"connection": s.connection, "admin_role": s.admin_role.clone().unwrap_or_else(|| d::ADMIN_ROLE.into())});
                 let db = s.database.clone().unwrap_or_else(|| sf.clone());
-                let schema = s.schema.clone().unwrap_or_else(|| d::SNOWFLAKE_SCHEMA.into());
+                let schema = s
+                    .schema
+                    .clone()
+                    .unwrap_or_else(|| d::SNOWFLAKE_SCHEMA.into());
                 let vol = self.push("snowflake_external_volume", &sf, c.name.span, json!({"snowflake": conn, "name": sf, "bucket": bucket, "role_arn": format!("${{iam_role.{base}.arn}}")}), role.iter().map(dep).collect());
                 let trust = self.push("iam_role_trust", &base, c.name.span, json!({"aws": aws_store, "role": base, "iam_user_arn": format!("${{snowflake_external_volume.{sf}.iam_user_arn}}"), "external_id": format!("${{snowflake_external_volume.{sf}.external_id}}")}), vol.iter().map(dep).collect());
-                let integ = self.push("snowflake_catalog_integration", &sf, c.name.span, json!({"snowflake": conn, "name": sf}), vec![]);
-                let dbr = self.push("snowflake_database", &db, c.name.span, json!({"snowflake": conn, "name": db}), vec![]);
-                let sch = self.push("snowflake_schema", &format!("{db}.{schema}"), c.name.span, json!({"snowflake": conn, "database": db, "name": schema}), dbr.iter().map(dep).collect());
+                let integ = self.push(
+                    "snowflake_catalog_integration",
+                    &sf,
+                    c.name.span,
+                    json!({"snowflake": conn, "name": sf}),
+                    vec![],
+                );
+                let dbr = self.push(
+                    "snowflake_database",
+                    &db,
+                    c.name.span,
+                    json!({"snowflake": conn, "name": db}),
+                    vec![],
+                );
+                let sch = self.push(
+                    "snowflake_schema",
+                    &format!("{db}.{schema}"),
+                    c.name.span,
+                    json!({"snowflake": conn, "database": db, "name": schema}),
+                    dbr.iter().map(dep).collect(),
+                );
                 let mut role_deps: Vec<Dep> = Vec::new();
                 role_deps.extend(vol.iter().map(dep));
                 role_deps.extend(integ.iter().map(dep));
@@ -476,9 +763,20 @@ impl<'a> Expander<'a> {
                 sf_deps.extend(trust.iter().map(dep));
                 for (tc, ns, t, span) in tables.iter().filter(|t| t.0 == cat) {
                     let sync_name = format!("{tc}/{ns}/{t}");
-                    let sync_deps: Vec<Dep> = b.iter().map(dep).chain(std::iter::once(Dep { target: format!("polaris_table.{sync_name}"), span: *span })).collect();
+                    let sync_deps: Vec<Dep> = b
+                        .iter()
+                        .map(dep)
+                        .chain(std::iter::once(Dep {
+                            target: format!("polaris_table.{sync_name}"),
+                            span: *span,
+                        }))
+                        .collect();
                     let sync = self.push("l2c_table_sync", &sync_name, span.unwrap_or(c.name.span), json!({"source": {"bucket": local_bucket, "store": self.stores.get("local").map(|s| s.0.clone())}, "target": {"bucket": bucket, "store": aws_store}, "catalog": tc, "namespace": ns, "table": t}), sync_deps);
-                    let sf_table = format!("{}_{}", ns.to_uppercase().replace(['.', '-'], "_"), t.to_uppercase().replace('-', "_"));
+                    let sf_table = format!(
+                        "{}_{}",
+                        ns.to_uppercase().replace(['.', '-'], "_"),
+                        t.to_uppercase().replace('-', "_")
+                    );
                     let mut deps = sf_deps.clone();
                     deps.extend(sync.iter().map(dep));
                     self.push("snowflake_iceberg_table", &format!("{db}.{schema}.{sf_table}"), span.unwrap_or(c.name.span), json!({"snowflake": conn, "database": db, "schema": schema, "name": sf_table, "role": sf, "external_volume": sf, "catalog_integration": sf, "metadata_file_path": format!("${{l2c_table_sync.{sync_name}.metadata_file_path}}")}), deps);
@@ -486,7 +784,14 @@ impl<'a> Expander<'a> {
             } else {
                 for (tc, ns, t, span) in tables.iter().filter(|t| t.0 == cat) {
                     let sync_name = format!("{tc}/{ns}/{t}");
-                    let sync_deps: Vec<Dep> = b.iter().map(dep).chain(std::iter::once(Dep { target: format!("polaris_table.{sync_name}"), span: *span })).collect();
+                    let sync_deps: Vec<Dep> = b
+                        .iter()
+                        .map(dep)
+                        .chain(std::iter::once(Dep {
+                            target: format!("polaris_table.{sync_name}"),
+                            span: *span,
+                        }))
+                        .collect();
                     self.push("l2c_table_sync", &sync_name, span.unwrap_or(c.name.span), json!({"source": {"bucket": local_bucket, "store": self.stores.get("local").map(|s| s.0.clone())}, "target": {"bucket": bucket, "store": aws_store}, "catalog": tc, "namespace": ns, "table": t}), sync_deps);
                 }
             }
@@ -496,17 +801,27 @@ impl<'a> Expander<'a> {
     fn buckets(&mut self) {
         for b in &self.file.buckets.clone() {
             if let Some(why) = bucket_name_problem(&b.name.value) {
-                self.out.problems.push(Problem::new(ProblemKind::InvalidValue, format!("`{}` is not a valid S3 bucket name", b.name.value), Some(b.name.span), why));
+                self.out.problems.push(Problem::new(
+                    ProblemKind::InvalidValue,
+                    format!("`{}` is not a valid S3 bucket name", b.name.value),
+                    Some(b.name.span),
+                    why,
+                ));
                 continue;
             }
             // An unknown store is reported; keep declaring the bucket so its other
             // references are checked too.
-            let (mut store, store_dep) = self.store(b.store.as_ref(), "local", Some(b.name.span)).unwrap_or((Json::Null, None));
+            let (mut store, store_dep) = self
+                .store(b.store.as_ref(), "local", Some(b.name.span))
+                .unwrap_or((Json::Null, None));
             if let (Some(region), Some(obj)) = (&b.region, store.as_object_mut()) {
                 obj.insert("region".into(), json!(region));
             }
             let mut deps: Vec<Dep> = store_dep.into_iter().collect();
-            deps.extend(b.depends_on.iter().map(|d| Dep { target: d.value.clone(), span: Some(d.span) }));
+            deps.extend(b.depends_on.iter().map(|d| Dep {
+                target: d.value.clone(),
+                span: Some(d.span),
+            }));
             let spec = json!({"bucket": b.name.value, "store": store, "tags": b.tags, "versioning": b.versioning, "force_destroy": b.force_destroy});
             self.push("s3_bucket", &b.name.value, b.name.span, spec, deps);
         }
@@ -514,10 +829,25 @@ impl<'a> Expander<'a> {
 
     fn files(&mut self) {
         for f in &self.file.files.clone() {
-            let deps = f.depends_on.iter().map(|d| Dep { target: d.value.clone(), span: Some(d.span) }).collect();
+            let deps = f
+                .depends_on
+                .iter()
+                .map(|d| Dep {
+                    target: d.value.clone(),
+                    span: Some(d.span),
+                })
+                .collect();
             let mode = f.mode.clone().unwrap_or_else(|| "0600".into());
             if u32::from_str_radix(mode.trim_start_matches("0o"), 8).is_err() {
-                self.out.problems.push(Problem::new(ProblemKind::InvalidValue, format!("`{mode}` is not an octal file mode"), Some(f.name.span), "in this file's `mode`").with_help("write the mode in octal, e.g. \"0600\""));
+                self.out.problems.push(
+                    Problem::new(
+                        ProblemKind::InvalidValue,
+                        format!("`{mode}` is not an octal file mode"),
+                        Some(f.name.span),
+                        "in this file's `mode`",
+                    )
+                    .with_help("write the mode in octal, e.g. \"0600\""),
+                );
             }
             let spec = json!({"path": PathBuf::from(self.path(&f.path)), "content": f.content, "mode": mode});
             self.push("local_file", &f.name.value, f.name.span, spec, deps);

@@ -25,7 +25,10 @@ pub struct Located<T> {
 impl<T> Located<T> {
     /// A value that was not written in the file (a default).
     pub fn unlocated(value: T) -> Self {
-        Self { value, span: Span::default() }
+        Self {
+            value,
+            span: Span::default(),
+        }
     }
 }
 

@@ -35,7 +35,10 @@ use tree::{Node, Value, display_path};
 pub enum Error {
     /// The file could not be read.
     #[error("cannot read `{path}`")]
-    #[diagnostic(code(forge::config::read), help("pass the file with `-f PATH`, or run forge in the directory holding forge.yaml"))]
+    #[diagnostic(
+        code(forge::config::read),
+        help("pass the file with `-f PATH`, or run forge in the directory holding forge.yaml")
+    )]
     Read {
         /// The file.
         path: PathBuf,
@@ -98,13 +101,23 @@ impl Config {
     #[doc(hidden)]
     pub fn synthetic(resources: Vec<ResourceDecl>) -> Self {
         let digest = digest(&resources, &[]);
-        Config { path: PathBuf::from("forge.yaml"), text: Arc::from(""), work_dir: PathBuf::from("."), file: ForgeFile::default(), resources, outputs: vec![], digest }
+        Config {
+            path: PathBuf::from("forge.yaml"),
+            text: Arc::from(""),
+            work_dir: PathBuf::from("."),
+            file: ForgeFile::default(),
+            resources,
+            outputs: vec![],
+            digest,
+        }
     }
 }
 
 /// The JSON Schema of forge.yaml, as committed in `schemas/forge.schema.json`.
 pub fn json_schema() -> String {
-    let schema = schemars::generate::SchemaSettings::draft07().into_generator().into_root_schema_for::<ForgeFile>();
+    let schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<ForgeFile>();
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
@@ -133,40 +146,78 @@ impl Env for BTreeMap<String, String> {
 
 /// Reads and validates forge.yaml.
 pub fn load(path: &Path, work_dir: &Path, env: &dyn Env) -> Result<Config, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     parse(path, text, work_dir, env)
 }
 
 /// Validates forge.yaml text that was read already.
 pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Result<Config, Error> {
     let text: Arc<str> = Arc::from(text);
-    let fail = |problems: Vec<Problem>| Error::Invalid(Box::new(Problems::new(path.to_path_buf(), text.clone(), problems)));
+    let fail = |problems: Vec<Problem>| {
+        Error::Invalid(Box::new(Problems::new(
+            path.to_path_buf(),
+            text.clone(),
+            problems,
+        )))
+    };
     let mut root = match tree::parse(&text) {
         Ok(root) => root,
         Err(e) => {
-            let p = Problem::new(ProblemKind::Syntax, format!("invalid YAML: {}", e.message), e.span, "here")
-                .with_help("check indentation, brackets and quotes near this point");
+            let p = Problem::new(
+                ProblemKind::Syntax,
+                format!("invalid YAML: {}", e.message),
+                e.span,
+                "here",
+            )
+            .with_help("check indentation, brackets and quotes near this point");
             return Err(fail(vec![p]));
         }
     };
     let mut problems = Vec::new();
     if !matches!(root.value, Value::Map(_)) {
-        problems.push(Problem::new(ProblemKind::WrongType, format!("forge.yaml must be a mapping, found {}", root.type_name()), Some(root.span), "expected `key: value` pairs").with_help("start with e.g. `project: my-lakehouse`"));
+        problems.push(
+            Problem::new(
+                ProblemKind::WrongType,
+                format!("forge.yaml must be a mapping, found {}", root.type_name()),
+                Some(root.span),
+                "expected `key: value` pairs",
+            )
+            .with_help("start with e.g. `project: my-lakehouse`"),
+        );
         return Err(fail(problems));
     }
     interpolate_env(&mut root, env, &mut problems);
     let (file, de_errors) = de::deserialize_all::<ForgeFile>(&root, &text, 100);
-    let pruned: Vec<String> = de_errors.iter().filter_map(|e| e.pruned_name.clone()).collect();
+    let pruned: Vec<String> = de_errors
+        .iter()
+        .filter_map(|e| e.pruned_name.clone())
+        .collect();
     problems.extend(de_errors.iter().map(|e| de_problem(e, &root)));
     let file = file.unwrap_or_default();
     if let Some(v) = &file.version
         && v.value != 1
     {
-        problems.push(Problem::new(ProblemKind::InvalidValue, format!("unsupported file version {}", v.value), Some(v.span), "only version 1 exists").with_help("write `version: 1` or leave it out"));
+        problems.push(
+            Problem::new(
+                ProblemKind::InvalidValue,
+                format!("unsupported file version {}", v.value),
+                Some(v.span),
+                "only version 1 exists",
+            )
+            .with_help("write `version: 1` or leave it out"),
+        );
     }
     let project = match &file.project {
         Some(p) => p.value.clone(),
-        None => work_dir.canonicalize().unwrap_or_else(|_| work_dir.to_path_buf()).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "forge".into()),
+        None => work_dir
+            .canonicalize()
+            .unwrap_or_else(|_| work_dir.to_path_buf())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "forge".into()),
     };
     let prefix = if file.naming.no_prefix {
         None
@@ -177,7 +228,13 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
         }
     };
     let work_dir_abs = std::path::absolute(work_dir).unwrap_or_else(|_| work_dir.to_path_buf());
-    let expanded = expand::Expander::new(&file, &root, &work_dir_abs, naming::NameParts { prefix, project }).run();
+    let expanded = expand::Expander::new(
+        &file,
+        &root,
+        &work_dir_abs,
+        naming::NameParts { prefix, project },
+    )
+    .run();
     problems.extend(expanded.problems);
     let mut resources = expanded.resources;
     let outputs = outputs(&file);
@@ -185,22 +242,44 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
     problems.extend(validate::check(&mut resources, &outputs, &refs, &pruned));
     // One mistake can surface through several resources (a catalog declares a bucket too).
     let mut seen_spans = std::collections::BTreeSet::new();
-    problems.retain(|p| p.kind != ProblemKind::DuplicateName || seen_spans.insert(p.span.map(|s| s.start)));
+    problems.retain(|p| {
+        p.kind != ProblemKind::DuplicateName || seen_spans.insert(p.span.map(|s| s.start))
+    });
     if !problems.is_empty() {
         return Err(fail(problems));
     }
     let digest = digest(&resources, &outputs);
-    Ok(Config { path: path.to_path_buf(), text, work_dir: work_dir_abs, file, resources, outputs, digest })
+    Ok(Config {
+        path: path.to_path_buf(),
+        text,
+        work_dir: work_dir_abs,
+        file,
+        resources,
+        outputs,
+        digest,
+    })
 }
 
 fn outputs(file: &ForgeFile) -> Vec<OutputDecl> {
     file.outputs
         .iter()
         .map(|(name, o)| match o {
-            model::Output::Value(v) => OutputDecl { name: name.clone(), value: v.clone(), sensitive: false, description: None },
-            model::Output::Detailed { value, sensitive, description } => {
-                OutputDecl { name: name.clone(), value: value.clone(), sensitive: *sensitive, description: description.clone() }
-            }
+            model::Output::Value(v) => OutputDecl {
+                name: name.clone(),
+                value: v.clone(),
+                sensitive: false,
+                description: None,
+            },
+            model::Output::Detailed {
+                value,
+                sensitive,
+                description,
+            } => OutputDecl {
+                name: name.clone(),
+                value: value.clone(),
+                sensitive: *sensitive,
+                description: description.clone(),
+            },
         })
         .collect()
 }
@@ -254,30 +333,58 @@ fn interpolate_env(node: &mut Node, env: &dyn Env, problems: &mut Vec<Problem>) 
                 _ => None,
             });
         }
-        Value::Seq(items) => items.iter_mut().for_each(|n| interpolate_env(n, env, problems)),
-        Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| interpolate_env(v, env, problems)),
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|n| interpolate_env(n, env, problems)),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .for_each(|(_, v)| interpolate_env(v, env, problems)),
         _ => {}
     }
 }
 
 fn de_problem(e: &LocatedDeError, root: &Node) -> Problem {
     let span = e.error.span;
-    let parent = if e.path.len() > 1 { display_path(&e.path[..e.path.len() - 1]) } else { String::new() };
+    let parent = if e.path.len() > 1 {
+        display_path(&e.path[..e.path.len() - 1])
+    } else {
+        String::new()
+    };
     let here = display_path(&e.path);
     match &e.error.kind {
         DeErrorKind::UnknownField { field, expected } => {
-            let ctx = if parent.is_empty() { "at the top level".to_string() } else { format!("in `{parent}`") };
+            let ctx = if parent.is_empty() {
+                "at the top level".to_string()
+            } else {
+                format!("in `{parent}`")
+            };
             let help = match did_you_mean(field, expected.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("allowed here: {}", expected.join(", ")),
             };
-            Problem::new(ProblemKind::UnknownField, format!("unknown field `{field}` {ctx}"), span, "not a known field").with_help(help)
+            Problem::new(
+                ProblemKind::UnknownField,
+                format!("unknown field `{field}` {ctx}"),
+                span,
+                "not a known field",
+            )
+            .with_help(help)
         }
         DeErrorKind::MissingField { field } => {
             let node = root.at_path(&e.path);
-            let what = if here.is_empty() { "the file".to_string() } else { format!("`{here}`") };
+            let what = if here.is_empty() {
+                "the file".to_string()
+            } else {
+                format!("`{here}`")
+            };
             let span = node.map(|n| n.span).or(span);
-            Problem::new(ProblemKind::MissingField, format!("missing required field `{field}` in {what}"), span, format!("`{field}` is missing here")).with_help(format!("add `{field}: ...` to this entry"))
+            Problem::new(
+                ProblemKind::MissingField,
+                format!("missing required field `{field}` in {what}"),
+                span,
+                format!("`{field}` is missing here"),
+            )
+            .with_help(format!("add `{field}: ...` to this entry"))
         }
         DeErrorKind::InvalidType { found, expected } => {
             let secret = expected.contains("SecretRef");
@@ -286,12 +393,27 @@ fn de_problem(e: &LocatedDeError, root: &Node) -> Problem {
             } else {
                 format!("`{here}` takes {}", friendly(expected))
             };
-            Problem::new(ProblemKind::WrongType, format!("wrong type for `{here}`: expected {}, found {found}", friendly(expected)), span, format!("this is {found}")).with_help(help)
+            Problem::new(
+                ProblemKind::WrongType,
+                format!(
+                    "wrong type for `{here}`: expected {}, found {found}",
+                    friendly(expected)
+                ),
+                span,
+                format!("this is {found}"),
+            )
+            .with_help(help)
         }
-        DeErrorKind::InvalidValue { found, expected } => {
-            Problem::new(ProblemKind::InvalidValue, format!("invalid value for `{here}`: {found}"), span, "not allowed here").with_help(format!("expected {}", friendly(expected)))
-        }
-        DeErrorKind::UnknownVariant { variant, expected } if expected == &["env", "file", "generate"] => {
+        DeErrorKind::InvalidValue { found, expected } => Problem::new(
+            ProblemKind::InvalidValue,
+            format!("invalid value for `{here}`: {found}"),
+            span,
+            "not allowed here",
+        )
+        .with_help(format!("expected {}", friendly(expected))),
+        DeErrorKind::UnknownVariant { variant, expected }
+            if expected == &["env", "file", "generate"] =>
+        {
             let _ = variant;
             Problem::new(ProblemKind::Secret, format!("`{here}` is a secret, and secrets are never written in forge.yaml"), span, "a secret value written in the file")
                 .with_help("use `{env: NAME}` to read it from the environment, `{file: PATH}` to read a file, or `{generate: {}}` to have forge generate it and keep it in state")
@@ -301,11 +423,27 @@ fn de_problem(e: &LocatedDeError, root: &Node) -> Problem {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("one of: {}", expected.join(", ")),
             };
-            Problem::new(ProblemKind::InvalidValue, format!("`{variant}` is not a valid value for `{here}`"), span, "unknown value").with_help(help)
+            Problem::new(
+                ProblemKind::InvalidValue,
+                format!("`{variant}` is not a valid value for `{here}`"),
+                span,
+                "unknown value",
+            )
+            .with_help(help)
         }
         DeErrorKind::Custom(msg) => {
-            let msg = if msg.contains("untagged enum Output") { "an output is a string, or a mapping with `value`, `sensitive` and `description`".to_string() } else { msg.clone() };
-            Problem::new(ProblemKind::InvalidValue, format!("invalid `{here}`: {msg}"), span, "here")
+            let msg = if msg.contains("untagged enum Output") {
+                "an output is a string, or a mapping with `value`, `sensitive` and `description`"
+                    .to_string()
+            } else {
+                msg.clone()
+            };
+            Problem::new(
+                ProblemKind::InvalidValue,
+                format!("invalid `{here}`: {msg}"),
+                span,
+                "here",
+            )
         }
     }
 }

@@ -165,18 +165,31 @@ pub struct SyntaxError {
 
 /// Parses YAML text into a tree. An empty document is an empty mapping.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-        return Ok(Node { value: Value::Map(Vec::new()), span: Span::new(0, 0) });
+    if text.trim().is_empty()
+        || text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Ok(Node {
+            value: Value::Map(Vec::new()),
+            span: Span::new(0, 0),
+        });
     }
     match serde_saphyr::from_str::<Spanned<RawValue>>(text) {
         Ok(root) => Ok(to_node(root, text)),
         Err(e) => {
             let span = e.location().and_then(|loc| {
                 let s = loc.span();
-                s.byte_offset().map(|o| Span::new(o as usize, s.byte_len().unwrap_or(1).max(1) as usize))
-                    .or_else(|| line_col_to_offset(text, loc.line(), loc.column()).map(|o| Span::new(o, 1)))
+                s.byte_offset()
+                    .map(|o| Span::new(o as usize, s.byte_len().unwrap_or(1).max(1) as usize))
+                    .or_else(|| {
+                        line_col_to_offset(text, loc.line(), loc.column()).map(|o| Span::new(o, 1))
+                    })
             });
-            Err(SyntaxError { message: strip_location(&e.to_string()), span })
+            Err(SyntaxError {
+                message: strip_location(&e.to_string()),
+                span,
+            })
         }
     }
 }
@@ -212,7 +225,12 @@ pub fn line_col_to_offset(text: &str, line: u64, column: u64) -> Option<usize> {
 pub fn offset_to_line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -220,7 +238,9 @@ fn location_span(loc: &serde_saphyr::Location, text: &str) -> Span {
     let s = loc.span();
     match s.byte_offset() {
         Some(o) => Span::new(o as usize, s.byte_len().unwrap_or(0) as usize),
-        None => line_col_to_offset(text, loc.line(), loc.column()).map(|o| Span::new(o, 1)).unwrap_or_default(),
+        None => line_col_to_offset(text, loc.line(), loc.column())
+            .map(|o| Span::new(o, 1))
+            .unwrap_or_default(),
     }
 }
 
@@ -234,12 +254,19 @@ fn to_node(spanned: Spanned<RawValue>, text: &str) -> Node {
         RawValue::Float(f) => Value::Float(f),
         RawValue::Str(s) => Value::Str(s),
         RawValue::Seq(items) => Value::Seq(items.into_iter().map(|n| to_node(n, text)).collect()),
-        RawValue::Map(entries) => {
-            Value::Map(entries.into_iter().map(|(k, v)| (to_node(k, text), to_node(v, text))).collect())
-        }
+        RawValue::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (to_node(k, text), to_node(v, text)))
+                .collect(),
+        ),
     };
     // Containers: widen a zero-length span to the first character so labels show.
-    let span = if span.len == 0 { Span::new(span.start, 1) } else { span };
+    let span = if span.len == 0 {
+        Span::new(span.start, 1)
+    } else {
+        span
+    };
     Node { value, span }
 }
 
@@ -285,7 +312,9 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(RawValue::Int(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
-        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::UInt(v)))
+        Ok(i64::try_from(v)
+            .map(RawValue::Int)
+            .unwrap_or(RawValue::UInt(v)))
     }
     fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
         Ok(RawValue::Float(v))
@@ -316,7 +345,9 @@ impl<'de> Visitor<'de> for RawVisitor {
 impl<'de> Deserialize<'de> for Node {
     /// Only used when a node is embedded in another serde format; spans are lost.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = deserializer.deserialize_any(RawVisitor).map_err(de::Error::custom)?;
+        let raw = deserializer
+            .deserialize_any(RawVisitor)
+            .map_err(de::Error::custom)?;
         fn plain(raw: RawValue) -> Node {
             let value = match raw {
                 RawValue::Null => Value::Null,
@@ -325,10 +356,19 @@ impl<'de> Deserialize<'de> for Node {
                 RawValue::UInt(u) => Value::UInt(u),
                 RawValue::Float(f) => Value::Float(f),
                 RawValue::Str(s) => Value::Str(s),
-                RawValue::Seq(items) => Value::Seq(items.into_iter().map(|s| plain(s.value)).collect()),
-                RawValue::Map(e) => Value::Map(e.into_iter().map(|(k, v)| (plain(k.value), plain(v.value))).collect()),
+                RawValue::Seq(items) => {
+                    Value::Seq(items.into_iter().map(|s| plain(s.value)).collect())
+                }
+                RawValue::Map(e) => Value::Map(
+                    e.into_iter()
+                        .map(|(k, v)| (plain(k.value), plain(v.value)))
+                        .collect(),
+                ),
             };
-            Node { value, span: Span::default() }
+            Node {
+                value,
+                span: Span::default(),
+            }
         }
         Ok(plain(raw))
     }
@@ -343,8 +383,13 @@ mod tests {
         let text = "a: 1\nb:\n  - x\n  - {c: hello}\n";
         let root = parse(text).expect("valid yaml");
         let b = root.get("b").expect("b");
-        let Value::Seq(items) = &b.value else { panic!("seq") };
-        assert_eq!(&text[items[0].span.start..items[0].span.start + items[0].span.len], "x");
+        let Value::Seq(items) = &b.value else {
+            panic!("seq")
+        };
+        assert_eq!(
+            &text[items[0].span.start..items[0].span.start + items[0].span.len],
+            "x"
+        );
         let c = items[1].get("c").expect("c");
         assert_eq!(&text[c.span.start..c.span.start + c.span.len], "hello");
         assert_eq!(offset_to_line_col(text, c.span.start), (4, 9));
@@ -359,6 +404,9 @@ mod tests {
 
     #[test]
     fn empty_document_is_empty_map() {
-        assert_eq!(parse("# only a comment\n").expect("ok").value, Value::Map(vec![]));
+        assert_eq!(
+            parse("# only a comment\n").expect("ok").value,
+            Value::Map(vec![])
+        );
     }
 }

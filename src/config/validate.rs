@@ -6,22 +6,32 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
+use super::OutputDecl;
 use super::diag::{Problem, ProblemKind, suggest_addr};
 use super::expand::{Dep, ResourceDecl};
 use super::tree::Span;
-use super::OutputDecl;
 use crate::template::{self, Placeholder};
 
-pub(super) fn check(resources: &mut [ResourceDecl], outputs: &[OutputDecl], ref_spans: &BTreeMap<String, Span>, pruned: &[String]) -> Vec<Problem> {
+pub(super) fn check(
+    resources: &mut [ResourceDecl],
+    outputs: &[OutputDecl],
+    ref_spans: &BTreeMap<String, Span>,
+    pruned: &[String],
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut seen: BTreeMap<String, Span> = BTreeMap::new();
     for r in resources.iter() {
         let addr = r.addr.to_string();
         match seen.get(&addr) {
             Some(first) => problems.push(
-                Problem::new(ProblemKind::DuplicateName, format!("`{addr}` is declared twice"), Some(r.span), "declared again here")
-                    .with_related(*first, "first declared here")
-                    .with_help("names must be unique per kind: rename one of them"),
+                Problem::new(
+                    ProblemKind::DuplicateName,
+                    format!("`{addr}` is declared twice"),
+                    Some(r.span),
+                    "declared again here",
+                )
+                .with_related(*first, "first declared here")
+                .with_help("names must be unique per kind: rename one of them"),
             ),
             None => {
                 seen.insert(addr, r.span);
@@ -34,16 +44,34 @@ pub(super) fn check(resources: &mut [ResourceDecl], outputs: &[OutputDecl], ref_
         collect_refs(&r.spec, &mut refs);
         for addr in refs {
             if !r.deps.iter().any(|d| d.target == addr) {
-                r.deps.push(Dep { span: ref_spans.get(&addr).copied(), target: addr });
+                r.deps.push(Dep {
+                    span: ref_spans.get(&addr).copied(),
+                    target: addr,
+                });
             }
         }
     }
     for r in resources.iter() {
         for d in &r.deps {
             if d.target == r.addr.to_string() {
-                problems.push(Problem::new(ProblemKind::DependencyCycle, format!("`{}` depends on itself", r.addr), d.span.or(Some(r.span)), "a resource cannot depend on itself").with_help("remove this dependency"));
-            } else if !known.contains(&d.target) && !pruned.iter().any(|p| d.target.contains(p.as_str())) {
-                problems.push(dangling(&d.target, d.span.or(Some(r.span)), &r.addr.to_string(), &known));
+                problems.push(
+                    Problem::new(
+                        ProblemKind::DependencyCycle,
+                        format!("`{}` depends on itself", r.addr),
+                        d.span.or(Some(r.span)),
+                        "a resource cannot depend on itself",
+                    )
+                    .with_help("remove this dependency"),
+                );
+            } else if !known.contains(&d.target)
+                && !pruned.iter().any(|p| d.target.contains(p.as_str()))
+            {
+                problems.push(dangling(
+                    &d.target,
+                    d.span.or(Some(r.span)),
+                    &r.addr.to_string(),
+                    &known,
+                ));
             }
         }
     }
@@ -52,7 +80,12 @@ pub(super) fn check(resources: &mut [ResourceDecl], outputs: &[OutputDecl], ref_
             if let Placeholder::Ref { addr, .. } = f.placeholder
                 && !known.contains(&addr)
             {
-                problems.push(dangling(&addr, ref_spans.get(&addr).copied(), &format!("output `{}`", o.name), &known));
+                problems.push(dangling(
+                    &addr,
+                    ref_spans.get(&addr).copied(),
+                    &format!("output `{}`", o.name),
+                    &known,
+                ));
             }
         }
     }
@@ -61,20 +94,41 @@ pub(super) fn check(resources: &mut [ResourceDecl], outputs: &[OutputDecl], ref_
 
 fn dangling(target: &str, span: Option<Span>, from: &str, known: &BTreeSet<String>) -> Problem {
     let kind = target.split('.').next().unwrap_or_default();
-    let candidates: Vec<&str> = known.iter().map(String::as_str).filter(|k| *k != from).collect();
+    let candidates: Vec<&str> = known
+        .iter()
+        .map(String::as_str)
+        .filter(|k| *k != from)
+        .collect();
     let help = match suggest_addr(target, candidates.iter().copied()) {
         Some(s) => format!("did you mean `{s}`?"),
-        None if !target.contains('.') => "dependencies are addresses `kind.name`, e.g. `s3_bucket.lakehouse`".to_string(),
+        None if !target.contains('.') => {
+            "dependencies are addresses `kind.name`, e.g. `s3_bucket.lakehouse`".to_string()
+        }
         None => {
-            let same: Vec<&str> = known.iter().filter(|k| k.starts_with(&format!("{kind}.")) && *k != from).map(String::as_str).take(5).collect();
-            if same.is_empty() { format!("nothing of kind `{kind}` is declared") } else { format!("declared `{kind}` resources: {}", same.join(", ")) }
+            let same: Vec<&str> = known
+                .iter()
+                .filter(|k| k.starts_with(&format!("{kind}.")) && *k != from)
+                .map(String::as_str)
+                .take(5)
+                .collect();
+            if same.is_empty() {
+                format!("nothing of kind `{kind}` is declared")
+            } else {
+                format!("declared `{kind}` resources: {}", same.join(", "))
+            }
         }
     };
     let what = match target.split_once('.') {
         Some((kind, name)) => format!("`{from}` refers to {kind} `{name}`, which is not defined"),
         None => format!("`{from}` refers to `{target}`, which is not defined"),
     };
-    Problem::new(ProblemKind::DanglingReference, what, span, "not defined anywhere in this file").with_help(help)
+    Problem::new(
+        ProblemKind::DanglingReference,
+        what,
+        span,
+        "not defined anywhere in this file",
+    )
+    .with_help(help)
 }
 
 fn collect_refs(v: &Json, out: &mut Vec<String>) {

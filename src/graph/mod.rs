@@ -13,7 +13,7 @@ use petgraph::Direction;
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 
-pub use select::{Selection, SelectError, matches};
+pub use select::{SelectError, Selection, matches};
 
 use crate::addr::ResourceAddr;
 use crate::config::{Config, Problem, ProblemKind, Problems, Span};
@@ -59,7 +59,11 @@ impl ResourceGraph {
         for r in &config.resources {
             let from = index[&r.addr];
             for d in &r.deps {
-                if let Some(to) = d.target.parse::<ResourceAddr>().ok().and_then(|a| index.get(&a).copied())
+                if let Some(to) = d
+                    .target
+                    .parse::<ResourceAddr>()
+                    .ok()
+                    .and_then(|a| index.get(&a).copied())
                     && !edge_span.contains_key(&(from, to))
                 {
                     graph.add_edge(from, to, ());
@@ -68,13 +72,18 @@ impl ResourceGraph {
             }
         }
         for (addr, r) in &state.resources {
-            let Ok(a) = addr.parse::<ResourceAddr>() else { continue };
+            let Ok(a) = addr.parse::<ResourceAddr>() else {
+                continue;
+            };
             if origin.get(&a) != Some(&Origin::Orphan) {
                 continue;
             }
             let from = index[&a];
             for d in &r.depends_on {
-                if let Some(to) = d.parse::<ResourceAddr>().ok().and_then(|t| index.get(&t).copied())
+                if let Some(to) = d
+                    .parse::<ResourceAddr>()
+                    .ok()
+                    .and_then(|t| index.get(&t).copied())
                     && !edge_span.contains_key(&(from, to))
                 {
                     graph.add_edge(from, to, ());
@@ -82,15 +91,30 @@ impl ResourceGraph {
                 }
             }
         }
-        let cycles: Vec<Vec<NodeIndex>> = tarjan_scc(&graph).into_iter().filter(|c| c.len() > 1).collect();
+        let cycles: Vec<Vec<NodeIndex>> = tarjan_scc(&graph)
+            .into_iter()
+            .filter(|c| c.len() > 1)
+            .collect();
         if !cycles.is_empty() {
-            let problems = cycles.iter().map(|c| cycle_problem(&graph, c, &edge_span)).collect();
+            let problems = cycles
+                .iter()
+                .map(|c| cycle_problem(&graph, c, &edge_span))
+                .collect();
             return Err(Box::new(config.problems(problems)));
         }
         // Dependencies first: reverse of the topological order of "depends on" edges.
-        let mut order: Vec<ResourceAddr> = toposort(&graph, None).unwrap_or_default().into_iter().map(|i| graph[i].clone()).collect();
+        let mut order: Vec<ResourceAddr> = toposort(&graph, None)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| graph[i].clone())
+            .collect();
         order.reverse();
-        Ok(Self { graph, index, origin, order })
+        Ok(Self {
+            graph,
+            index,
+            origin,
+            order,
+        })
     }
 
     /// All addresses, dependencies before dependents.
@@ -119,8 +143,14 @@ impl ResourceGraph {
     }
 
     fn neighbors(&self, addr: &ResourceAddr, dir: Direction) -> Vec<ResourceAddr> {
-        let Some(&i) = self.index.get(addr) else { return vec![] };
-        let mut out: Vec<ResourceAddr> = self.graph.neighbors_directed(i, dir).map(|n| self.graph[n].clone()).collect();
+        let Some(&i) = self.index.get(addr) else {
+            return vec![];
+        };
+        let mut out: Vec<ResourceAddr> = self
+            .graph
+            .neighbors_directed(i, dir)
+            .map(|n| self.graph[n].clone())
+            .collect();
         out.sort();
         out
     }
@@ -150,20 +180,35 @@ impl ResourceGraph {
 
     /// The graph in Graphviz DOT, each node labelled with its action if given.
     pub fn edges(&self) -> Vec<(ResourceAddr, ResourceAddr)> {
-        let mut out: Vec<_> = self.graph.edge_indices().filter_map(|e| self.graph.edge_endpoints(e)).map(|(a, b)| (self.graph[a].clone(), self.graph[b].clone())).collect();
+        let mut out: Vec<_> = self
+            .graph
+            .edge_indices()
+            .filter_map(|e| self.graph.edge_endpoints(e))
+            .map(|(a, b)| (self.graph[a].clone(), self.graph[b].clone()))
+            .collect();
         out.sort();
         out
     }
 }
 
-fn cycle_problem(graph: &DiGraph<ResourceAddr, ()>, members: &[NodeIndex], spans: &BTreeMap<(NodeIndex, NodeIndex), Option<Span>>) -> Problem {
+fn cycle_problem(
+    graph: &DiGraph<ResourceAddr, ()>,
+    members: &[NodeIndex],
+    spans: &BTreeMap<(NodeIndex, NodeIndex), Option<Span>>,
+) -> Problem {
     // Walk the cycle in edge order from its smallest address so the message is stable.
     let set: BTreeSet<NodeIndex> = members.iter().copied().collect();
-    let start = *members.iter().min_by_key(|i| graph[**i].to_string()).unwrap_or(&members[0]);
+    let start = *members
+        .iter()
+        .min_by_key(|i| graph[**i].to_string())
+        .unwrap_or(&members[0]);
     let mut path = vec![start];
     let mut cur = start;
     loop {
-        let next = graph.neighbors_directed(cur, Direction::Outgoing).filter(|n| set.contains(n)).min_by_key(|n| graph[*n].to_string());
+        let next = graph
+            .neighbors_directed(cur, Direction::Outgoing)
+            .filter(|n| set.contains(n))
+            .min_by_key(|n| graph[*n].to_string());
         match next {
             Some(n) if n == start || path.contains(&n) => {
                 path.push(n);
@@ -177,13 +222,24 @@ fn cycle_problem(graph: &DiGraph<ResourceAddr, ()>, members: &[NodeIndex], spans
         }
     }
     let names: Vec<String> = path.iter().map(|i| graph[*i].to_string()).collect();
-    let mut edges = path.windows(2).filter_map(|w| spans.get(&(w[0], w[1])).copied().flatten().map(|s| (s, format!("`{}` depends on `{}`", graph[w[0]], graph[w[1]]))));
+    let mut edges = path.windows(2).filter_map(|w| {
+        spans
+            .get(&(w[0], w[1]))
+            .copied()
+            .flatten()
+            .map(|s| (s, format!("`{}` depends on `{}`", graph[w[0]], graph[w[1]])))
+    });
     let (span, label) = match edges.next() {
         Some((s, l)) => (Some(s), l),
         None => (None, String::new()),
     };
-    let mut p = Problem::new(ProblemKind::DependencyCycle, format!("dependency cycle: {}", names.join(" → ")), span, label)
-        .with_help("break the cycle by removing one of these dependencies");
+    let mut p = Problem::new(
+        ProblemKind::DependencyCycle,
+        format!("dependency cycle: {}", names.join(" → ")),
+        span,
+        label,
+    )
+    .with_help("break the cycle by removing one of these dependencies");
     for (s, l) in edges {
         p = p.with_related(s, l);
     }

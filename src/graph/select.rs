@@ -60,24 +60,43 @@ impl Selection {
 
     /// Resolves `--target`/`--exclude` on `graph`. For destroy, a target pulls in its
     /// dependents (they must go first) instead of its dependencies.
-    pub fn resolve(graph: &ResourceGraph, targets: &[String], excludes: &[String], destroy: bool) -> Result<Self, SelectError> {
+    pub fn resolve(
+        graph: &ResourceGraph,
+        targets: &[String],
+        excludes: &[String],
+        destroy: bool,
+    ) -> Result<Self, SelectError> {
         let all: Vec<&ResourceAddr> = graph.order().iter().collect();
-        let find = |pattern: &String, flag: &'static str| -> Result<BTreeSet<ResourceAddr>, SelectError> {
-            let hits: BTreeSet<ResourceAddr> = all.iter().filter(|a| matches(pattern, a)).map(|a| (*a).clone()).collect();
-            if hits.is_empty() {
-                let names: Vec<String> = all.iter().map(|a| a.to_string()).collect();
-                let suggestion = suggest_addr(pattern, names.iter().map(String::as_str)).map(str::to_string);
-                return Err(SelectError { pattern: pattern.clone(), flag, suggestion });
-            }
-            Ok(hits)
-        };
+        let find =
+            |pattern: &String, flag: &'static str| -> Result<BTreeSet<ResourceAddr>, SelectError> {
+                let hits: BTreeSet<ResourceAddr> = all
+                    .iter()
+                    .filter(|a| matches(pattern, a))
+                    .map(|a| (*a).clone())
+                    .collect();
+                if hits.is_empty() {
+                    let names: Vec<String> = all.iter().map(|a| a.to_string()).collect();
+                    let suggestion =
+                        suggest_addr(pattern, names.iter().map(String::as_str)).map(str::to_string);
+                    return Err(SelectError {
+                        pattern: pattern.clone(),
+                        flag,
+                        suggestion,
+                    });
+                }
+                Ok(hits)
+            };
         let mut only: Option<BTreeSet<ResourceAddr>> = None;
         if !targets.is_empty() {
             let mut picked = BTreeSet::new();
             for t in targets {
                 picked.extend(find(t, "--target")?);
             }
-            only = Some(if destroy { graph.with_dependents(&picked) } else { graph.with_dependencies(&picked) });
+            only = Some(if destroy {
+                graph.with_dependents(&picked)
+            } else {
+                graph.with_dependencies(&picked)
+            });
         }
         if !excludes.is_empty() {
             let mut dropped = BTreeSet::new();
@@ -86,8 +105,13 @@ impl Selection {
             }
             // Leaving something out also leaves out what cannot exist without it (apply),
             // or what it cannot be deleted without (destroy: its dependencies stay).
-            let dropped = if destroy { graph.with_dependencies(&dropped) } else { graph.with_dependents(&dropped) };
-            let base: BTreeSet<ResourceAddr> = only.unwrap_or_else(|| all.iter().map(|a| (*a).clone()).collect());
+            let dropped = if destroy {
+                graph.with_dependencies(&dropped)
+            } else {
+                graph.with_dependents(&dropped)
+            };
+            let base: BTreeSet<ResourceAddr> =
+                only.unwrap_or_else(|| all.iter().map(|a| (*a).clone()).collect());
             only = Some(base.difference(&dropped).cloned().collect());
         }
         Ok(Self { only })

@@ -19,7 +19,9 @@ pub struct AttrChange {
 /// Whether a value is (or holds) something known only after apply.
 pub fn is_unknown(v: &Value) -> bool {
     match v {
-        Value::String(s) => template::scan(s).iter().any(|f| !matches!(f.placeholder, Placeholder::Env { .. })),
+        Value::String(s) => template::scan(s)
+            .iter()
+            .any(|f| !matches!(f.placeholder, Placeholder::Env { .. })),
         _ => false,
     }
 }
@@ -38,21 +40,41 @@ fn walk(prefix: &str, before: &Value, after: &Value, depth: usize, out: &mut Vec
     match (before, after) {
         (Value::Object(b), Value::Object(a)) if depth < 2 => {
             for (k, av) in a {
-                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 match b.get(k) {
                     Some(bv) => walk(&path, bv, av, depth + 1, out),
                     None if av.is_null() => {}
-                    None => out.push(AttrChange { path, before: None, after: Some(av.clone()) }),
+                    None => out.push(AttrChange {
+                        path,
+                        before: None,
+                        after: Some(av.clone()),
+                    }),
                 }
             }
             for (k, bv) in b {
                 if !a.contains_key(k) && depth > 0 && !bv.is_null() {
-                    let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                    out.push(AttrChange { path, before: Some(bv.clone()), after: None });
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    out.push(AttrChange {
+                        path,
+                        before: Some(bv.clone()),
+                        after: None,
+                    });
                 }
             }
         }
-        (b, a) if b != a => out.push(AttrChange { path: prefix.to_string(), before: Some(b.clone()), after: Some(a.clone()) }),
+        (b, a) if b != a => out.push(AttrChange {
+            path: prefix.to_string(),
+            before: Some(b.clone()),
+            after: Some(a.clone()),
+        }),
         _ => {}
     }
 }

@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::diff::diff;
+use super::refresh::Observations;
 use super::resolve::{resolve_spec, unresolved_refs};
 use super::{Drift, PLAN_FORMAT, Plan, ResourceChange, Warning};
-use super::refresh::Observations;
 use crate::addr::ResourceAddr;
 use crate::config::Config;
 use crate::graph::{Origin, ResourceGraph, Selection};
@@ -43,12 +43,17 @@ pub struct PlanError {
     pub addr: ResourceAddr,
     /// Why.
     #[source]
-    pub source: ProviderError,
+    pub source: Box<ProviderError>,
 }
 
 impl<'a> Planner<'a> {
     /// Builds the plan for the selected resources.
-    pub fn plan(&self, obs: &Observations, selection: &Selection, opts: &PlanOptions) -> Result<Plan, PlanError> {
+    pub fn plan(
+        &self,
+        obs: &Observations,
+        selection: &Selection,
+        opts: &PlanOptions,
+    ) -> Result<Plan, PlanError> {
         let mut changes = Vec::new();
         let mut drift = Vec::new();
         let mut forget = Vec::new();
@@ -64,7 +69,11 @@ impl<'a> Planner<'a> {
                 Some(Observed::Present(v)) => Some(v),
                 _ => None,
             };
-            let sensitive: Vec<String> = self.registry.get(addr.kind()).map(|p| p.sensitive().iter().map(|s| s.to_string()).collect()).unwrap_or_default();
+            let sensitive: Vec<String> = self
+                .registry
+                .get(addr.kind())
+                .map(|p| p.sensitive().iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default();
             let depends_on = self.graph.dependencies(addr);
             let orphan = self.graph.origin(addr) == Some(Origin::Orphan);
             if opts.destroy || orphan {
@@ -76,7 +85,11 @@ impl<'a> Planner<'a> {
                         after: None,
                         spec: Some(p.spec.clone()),
                         changes: vec![],
-                        reasons: if orphan && !opts.destroy { vec!["no longer in forge.yaml".into()] } else { vec![] },
+                        reasons: if orphan && !opts.destroy {
+                            vec!["no longer in forge.yaml".into()]
+                        } else {
+                            vec![]
+                        },
                         sensitive,
                         depends_on,
                     }),
@@ -85,21 +98,41 @@ impl<'a> Planner<'a> {
                 }
                 continue;
             }
-            let Some(decl) = self.config.resource(addr) else { continue };
+            let Some(decl) = self.config.resource(addr) else {
+                continue;
+            };
             let Some(provider) = self.registry.get(addr.kind()) else {
-                warnings.push(Warning { addr: Some(addr.clone()), message: format!("no provider for kind `{}`", addr.kind()), hint: None });
+                warnings.push(Warning {
+                    addr: Some(addr.clone()),
+                    message: format!("no provider for kind `{}`", addr.kind()),
+                    hint: None,
+                });
                 continue;
             };
             let spec = resolve_spec(&decl.spec, self.state);
             let unknown = unresolved_refs(&spec);
             let mut reasons = Vec::new();
             let planned = if unknown.is_empty() {
-                provider.plan(&spec, current).map_err(|source| PlanError { addr: addr.clone(), source })?
+                provider.plan(&spec, current).map_err(|source| PlanError {
+                    addr: addr.clone(),
+                    source: Box::new(source),
+                })?
             } else if current.is_none() {
-                Planned { action: Action::Create, after: spec.clone(), reasons: vec![] }
+                Planned {
+                    action: Action::Create,
+                    after: spec.clone(),
+                    reasons: vec![],
+                }
             } else {
-                reasons.push(format!("depends on values known only after apply: {}", unknown.join(", ")));
-                Planned { action: Action::Update, after: spec.clone(), reasons: vec![] }
+                reasons.push(format!(
+                    "depends on values known only after apply: {}",
+                    unknown.join(", ")
+                ));
+                Planned {
+                    action: Action::Update,
+                    after: spec.clone(),
+                    reasons: vec![],
+                }
             };
             reasons.extend(planned.reasons.iter().cloned());
             let mut action = planned.action;
@@ -118,7 +151,10 @@ impl<'a> Planner<'a> {
                     reasons.push(format!("an earlier apply was interrupted while {}; it is there, so forge records it", status_verb(p.status)));
                 }
                 (Some(p), None, Action::Create) if interrupted => {
-                    reasons.push(format!("an earlier apply was interrupted while {}", status_verb(p.status)));
+                    reasons.push(format!(
+                        "an earlier apply was interrupted while {}",
+                        status_verb(p.status)
+                    ));
                 }
                 _ => {}
             }
@@ -128,25 +164,39 @@ impl<'a> Planner<'a> {
                 && let Some(before) = &p.attributes
             {
                 match current {
-                    None if matches!(observed, Some(Observed::Absent)) => drift.push(Drift { addr: addr.clone(), action: Action::Delete, changes: vec![] }),
+                    None if matches!(observed, Some(Observed::Absent)) => drift.push(Drift {
+                        addr: addr.clone(),
+                        action: Action::Delete,
+                        changes: vec![],
+                    }),
                     Some(cur) if cur != before => {
                         let changes = diff(before, cur);
                         if !changes.is_empty() {
-                            drift.push(Drift { addr: addr.clone(), action: Action::Update, changes });
+                            drift.push(Drift {
+                                addr: addr.clone(),
+                                action: Action::Update,
+                                changes,
+                            });
                         }
                     }
                     _ => {}
                 }
             }
             let changes_list = match (current, action) {
-                (Some(cur), Action::Update | Action::Replace | Action::Import) => diff(cur, &planned.after),
+                (Some(cur), Action::Update | Action::Replace | Action::Import) => {
+                    diff(cur, &planned.after)
+                }
                 _ => vec![],
             };
             if let (Some(Observed::Unavailable(why)), Action::Create) = (observed, action)
                 && !why.is_empty()
                 && prior.is_some()
             {
-                warnings.push(Warning { addr: Some(addr.clone()), message: format!("cannot be read: {why}"), hint: None });
+                warnings.push(Warning {
+                    addr: Some(addr.clone()),
+                    message: format!("cannot be read: {why}"),
+                    hint: None,
+                });
             }
             changes.push(ResourceChange {
                 addr: addr.clone(),

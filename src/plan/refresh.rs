@@ -28,13 +28,20 @@ impl Observations {
     pub fn from_state(graph: &ResourceGraph, state: &State) -> Self {
         let mut observed = BTreeMap::new();
         for addr in graph.order() {
-            let o = match state.resources.get(&addr.to_string()).and_then(|r| r.attributes.clone()) {
+            let o = match state
+                .resources
+                .get(&addr.to_string())
+                .and_then(|r| r.attributes.clone())
+            {
                 Some(a) => Observed::Present(a),
                 None => Observed::Absent,
             };
             observed.insert(addr.clone(), o);
         }
-        Self { observed, warnings: vec![] }
+        Self {
+            observed,
+            warnings: vec![],
+        }
     }
 }
 
@@ -76,25 +83,46 @@ pub async fn refresh(
                 None => continue,
             },
         };
-        jobs.push(Arc::new(Job { addr: addr.clone(), spec, prior: prior.and_then(|p| p.attributes.clone()) }));
+        jobs.push(Arc::new(Job {
+            addr: addr.clone(),
+            spec,
+            prior: prior.and_then(|p| p.attributes.clone()),
+        }));
     }
     let reads = jobs.clone();
     let registry = registry.clone();
     let ctx2 = ctx.clone();
-    let outcomes = walk(jobs.len(), &vec![vec![]; jobs.len()], parallelism, &ctx.cancel, move |i| {
-        let job = reads[i].clone();
-        let registry = registry.clone();
-        let ctx = ctx2.clone();
-        async move {
-            let Some(provider) = registry.get(job.addr.kind()) else {
-                return Ok(Observed::Unavailable(format!("no provider for kind `{}`", job.addr.kind())));
-            };
-            match tokio::time::timeout(ctx.timeout, provider.read(&ctx, job.addr.name(), &job.spec, job.prior.as_ref())).await {
-                Ok(r) => r,
-                Err(_) => Err(ProviderError::Timeout { what: format!("reading {}", job.addr), after: ctx.timeout }),
+    let outcomes = walk(
+        jobs.len(),
+        &vec![vec![]; jobs.len()],
+        parallelism,
+        &ctx.cancel,
+        move |i| {
+            let job = reads[i].clone();
+            let registry = registry.clone();
+            let ctx = ctx2.clone();
+            async move {
+                let Some(provider) = registry.get(job.addr.kind()) else {
+                    return Ok(Observed::Unavailable(format!(
+                        "no provider for kind `{}`",
+                        job.addr.kind()
+                    )));
+                };
+                match tokio::time::timeout(
+                    ctx.timeout,
+                    provider.read(&ctx, job.addr.name(), &job.spec, job.prior.as_ref()),
+                )
+                .await
+                {
+                    Ok(r) => r,
+                    Err(_) => Err(ProviderError::Timeout {
+                        what: format!("reading {}", job.addr),
+                        after: ctx.timeout,
+                    }),
+                }
             }
-        }
-    })
+        },
+    )
     .await;
     let mut errors = Vec::new();
     for (job, outcome) in jobs.iter().zip(outcomes) {
@@ -103,12 +131,27 @@ pub async fn refresh(
                 obs.observed.insert(job.addr.clone(), o);
             }
             Outcome::Failed(ProviderError::ToolMissing { tool, hint }) => {
-                obs.warnings.push(Warning { addr: Some(job.addr.clone()), message: format!("`{tool}` is not installed: apply will fail for this resource"), hint: Some(hint) });
-                obs.observed.insert(job.addr.clone(), Observed::Unavailable(format!("`{tool}` is not installed")));
+                obs.warnings.push(Warning {
+                    addr: Some(job.addr.clone()),
+                    message: format!(
+                        "`{tool}` is not installed: apply will fail for this resource"
+                    ),
+                    hint: Some(hint),
+                });
+                obs.observed.insert(
+                    job.addr.clone(),
+                    Observed::Unavailable(format!("`{tool}` is not installed")),
+                );
             }
             Outcome::Failed(e) => errors.push((job.addr.clone(), e)),
-            Outcome::Skipped { .. } | Outcome::NotRun => errors.push((job.addr.clone(), ProviderError::Interrupted)),
+            Outcome::Skipped { .. } | Outcome::NotRun => {
+                errors.push((job.addr.clone(), ProviderError::Interrupted))
+            }
         }
     }
-    if errors.is_empty() { Ok(obs) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(obs)
+    } else {
+        Err(errors)
+    }
 }

@@ -32,7 +32,11 @@ pub fn resolve_spec(spec: &Value, state: &State) -> Value {
             }))
         }
         Value::Array(items) => Value::Array(items.iter().map(|v| resolve_spec(v, state)).collect()),
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), resolve_spec(v, state))).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), resolve_spec(v, state)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -61,9 +65,13 @@ pub fn unresolved_refs(spec: &Value) -> Vec<String> {
 /// Turns `$${` escapes into `${` once nothing is left to resolve.
 pub fn unescape(spec: &Value) -> Value {
     match spec {
-        Value::String(s) if s.contains("$${") => Value::String(template::substitute(s, true, |_| None)),
+        Value::String(s) if s.contains("$${") => {
+            Value::String(template::substitute(s, true, |_| None))
+        }
         Value::Array(items) => Value::Array(items.iter().map(unescape).collect()),
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), unescape(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), unescape(v))).collect())
+        }
         other => other.clone(),
     }
 }

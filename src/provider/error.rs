@@ -79,7 +79,9 @@ impl ProviderError {
     pub fn hint(&self) -> Option<String> {
         match self {
             ProviderError::ToolMissing { hint, .. } => Some(hint.clone()),
-            ProviderError::NotImplemented { .. } => Some("remove this section from forge.yaml, or exclude it with `--exclude ADDR`".into()),
+            ProviderError::NotImplemented { .. } => Some(
+                "remove this section from forge.yaml, or exclude it with `--exclude ADDR`".into(),
+            ),
             _ => None,
         }
     }

@@ -92,13 +92,21 @@ impl FakeResource {
 
     /// Names of calls with this op, in order.
     pub fn calls(&self, op: &str) -> Vec<String> {
-        self.world().calls.iter().filter(|c| c.op == op).map(|c| c.name.clone()).collect()
+        self.world()
+            .calls
+            .iter()
+            .filter(|c| c.op == op)
+            .map(|c| c.name.clone())
+            .collect()
     }
 
     async fn enter(&self, op: &'static str, name: &str) -> Result<(), ProviderError> {
         let delay = {
             let mut w = self.world();
-            w.calls.push(Call { op, name: name.to_string() });
+            w.calls.push(Call {
+                op,
+                name: name.to_string(),
+            });
             w.running += 1;
             w.max_running = w.max_running.max(w.running);
             w.delay.get(name).copied()
@@ -109,7 +117,11 @@ impl FakeResource {
         let mut w = self.world();
         w.running -= 1;
         if w.fail.contains(&(op.to_string(), name.to_string())) {
-            return Err(ProviderError::Api { operation: format!("{op} {name}"), message: "injected failure".into(), status: Some(500) });
+            return Err(ProviderError::Api {
+                operation: format!("{op} {name}"),
+                message: "injected failure".into(),
+                status: Some(500),
+            });
         }
         Ok(())
     }
@@ -121,28 +133,62 @@ impl Resource for FakeResource {
     type Spec = FakeSpec;
     type State = FakeState;
 
-    async fn read(&self, _: &Ctx, name: &str, _: &FakeSpec, _: Option<&FakeState>) -> Result<Observed<FakeState>, ProviderError> {
-        self.world().calls.push(Call { op: "read", name: name.to_string() });
+    async fn read(
+        &self,
+        _: &Ctx,
+        name: &str,
+        _: &FakeSpec,
+        _: Option<&FakeState>,
+    ) -> Result<Observed<FakeState>, ProviderError> {
+        self.world().calls.push(Call {
+            op: "read",
+            name: name.to_string(),
+        });
         let w = self.world();
         if w.unavailable {
             return Ok(Observed::Unavailable("fake server not started".into()));
         }
-        Ok(w.objects.get(name).cloned().map(Observed::Present).unwrap_or(Observed::Absent))
+        Ok(w.objects
+            .get(name)
+            .cloned()
+            .map(Observed::Present)
+            .unwrap_or(Observed::Absent))
     }
 
     fn plan(&self, spec: &FakeSpec, current: Option<&FakeState>) -> Planned {
         let after = json!({"value": spec.value, "immutable": spec.immutable, "id": "${unknown}"});
         match current {
-            None => Planned { action: Action::Create, after, reasons: vec![] },
-            Some(c) if c.immutable != spec.immutable => {
-                Planned { action: Action::Replace, after, reasons: vec!["`immutable` cannot be changed in place".into()] }
-            }
-            Some(c) if c.value != spec.value => Planned { action: Action::Update, after: json!({"value": spec.value, "immutable": spec.immutable, "id": c.id}), reasons: vec![] },
-            Some(c) => Planned { action: Action::NoOp, after: json!(c), reasons: vec![] },
+            None => Planned {
+                action: Action::Create,
+                after,
+                reasons: vec![],
+            },
+            Some(c) if c.immutable != spec.immutable => Planned {
+                action: Action::Replace,
+                after,
+                reasons: vec!["`immutable` cannot be changed in place".into()],
+            },
+            Some(c) if c.value != spec.value => Planned {
+                action: Action::Update,
+                after: json!({"value": spec.value, "immutable": spec.immutable, "id": c.id}),
+                reasons: vec![],
+            },
+            Some(c) => Planned {
+                action: Action::NoOp,
+                after: json!(c),
+                reasons: vec![],
+            },
         }
     }
 
-    async fn apply(&self, _: &Ctx, name: &str, spec: &FakeSpec, current: Option<&FakeState>, action: Action) -> Result<FakeState, ProviderError> {
+    async fn apply(
+        &self,
+        _: &Ctx,
+        name: &str,
+        spec: &FakeSpec,
+        current: Option<&FakeState>,
+        action: Action,
+    ) -> Result<FakeState, ProviderError> {
         let op = match (action, current) {
             (Action::Update, _) => "update",
             (Action::Import, _) => "import",
@@ -152,17 +198,31 @@ impl Resource for FakeResource {
         let mut w = self.world();
         if let Some(existing) = w.objects.get(name).cloned() {
             // Converge: adopt what an interrupted run created instead of duplicating it.
-            let state = FakeState { value: spec.value.clone(), immutable: existing.immutable, id: existing.id };
+            let state = FakeState {
+                value: spec.value.clone(),
+                immutable: existing.immutable,
+                id: existing.id,
+            };
             w.objects.insert(name.to_string(), state.clone());
             return Ok(state);
         }
         w.next_id += 1;
-        let state = FakeState { value: spec.value.clone(), immutable: spec.immutable.clone(), id: w.next_id };
+        let state = FakeState {
+            value: spec.value.clone(),
+            immutable: spec.immutable.clone(),
+            id: w.next_id,
+        };
         w.objects.insert(name.to_string(), state.clone());
         Ok(state)
     }
 
-    async fn delete(&self, _: &Ctx, name: &str, _: &FakeSpec, _: &FakeState) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        _: &Ctx,
+        name: &str,
+        _: &FakeSpec,
+        _: &FakeState,
+    ) -> Result<(), ProviderError> {
         self.enter("delete", name).await?;
         self.world().objects.remove(name);
         Ok(())

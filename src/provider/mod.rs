@@ -40,7 +40,12 @@ pub struct Ctx {
 impl Ctx {
     /// A context for tests and tools.
     pub fn new(work_dir: PathBuf, secrets: Secrets) -> Self {
-        Self { secrets, work_dir, timeout: Duration::from_secs(300), cancel: CancellationToken::new() }
+        Self {
+            secrets,
+            work_dir,
+            timeout: Duration::from_secs(300),
+            cancel: CancellationToken::new(),
+        }
     }
 }
 
@@ -56,7 +61,9 @@ pub enum Observed<S> {
 }
 
 /// What `apply` should do for one resource. Rendered as `+`, `~`, `-/+`, `-`, `<=`, `<-`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Nothing to do.
@@ -123,7 +130,13 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Looks at the real world. `Absent` is not an error, and neither is a server that
     /// is not there yet (`Unavailable`). `prior` is what the state file remembers.
-    async fn read(&self, ctx: &Ctx, name: &str, spec: &Self::Spec, prior: Option<&Self::State>) -> Result<Observed<Self::State>, ProviderError>;
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        spec: &Self::Spec,
+        prior: Option<&Self::State>,
+    ) -> Result<Observed<Self::State>, ProviderError>;
 
     /// Decides what apply would do. Pure: no I/O. `current` is `None` when it does not exist.
     fn plan(&self, spec: &Self::Spec, current: Option<&Self::State>) -> Planned;
@@ -131,10 +144,23 @@ pub trait Resource: Send + Sync + 'static {
     /// Carries out a Create, Update or Import and returns what is there afterwards.
     /// Must converge: a create that finds the thing already there (an earlier run was
     /// interrupted after creating it) adopts it instead of failing or duplicating it.
-    async fn apply(&self, ctx: &Ctx, name: &str, spec: &Self::Spec, current: Option<&Self::State>, action: Action) -> Result<Self::State, ProviderError>;
+    async fn apply(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        spec: &Self::Spec,
+        current: Option<&Self::State>,
+        action: Action,
+    ) -> Result<Self::State, ProviderError>;
 
     /// Removes it. Deleting something already gone is `Ok`.
-    async fn delete(&self, ctx: &Ctx, name: &str, spec: &Self::Spec, state: &Self::State) -> Result<(), ProviderError>;
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        spec: &Self::Spec,
+        state: &Self::State,
+    ) -> Result<(), ProviderError>;
 }
 
 /// [`Resource`] with specs and states as JSON: what the engine holds.
@@ -145,21 +171,52 @@ pub trait DynResource: Send + Sync {
     /// Secret attributes.
     fn sensitive(&self) -> &'static [&'static str];
     /// See [`Resource::read`].
-    async fn read(&self, ctx: &Ctx, name: &str, spec: &Value, prior: Option<&Value>) -> Result<Observed<Value>, ProviderError>;
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        spec: &Value,
+        prior: Option<&Value>,
+    ) -> Result<Observed<Value>, ProviderError>;
     /// See [`Resource::plan`].
     fn plan(&self, spec: &Value, current: Option<&Value>) -> Result<Planned, ProviderError>;
     /// See [`Resource::apply`].
-    async fn apply(&self, ctx: &Ctx, name: &str, spec: &Value, current: Option<&Value>, action: Action) -> Result<Value, ProviderError>;
+    async fn apply(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        spec: &Value,
+        current: Option<&Value>,
+        action: Action,
+    ) -> Result<Value, ProviderError>;
     /// See [`Resource::delete`].
-    async fn delete(&self, ctx: &Ctx, name: &str, spec: &Value, state: &Value) -> Result<(), ProviderError>;
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        spec: &Value,
+        state: &Value,
+    ) -> Result<(), ProviderError>;
 }
 
-fn from_json<T: DeserializeOwned>(kind: &str, what: &'static str, v: &Value) -> Result<T, ProviderError> {
-    serde_json::from_value(v.clone()).map_err(|source| ProviderError::Decode { kind: kind.to_string(), what, source })
+fn from_json<T: DeserializeOwned>(
+    kind: &str,
+    what: &'static str,
+    v: &Value,
+) -> Result<T, ProviderError> {
+    serde_json::from_value(v.clone()).map_err(|source| ProviderError::Decode {
+        kind: kind.to_string(),
+        what,
+        source,
+    })
 }
 
 fn to_json<T: Serialize>(kind: &str, v: &T) -> Result<Value, ProviderError> {
-    serde_json::to_value(v).map_err(|source| ProviderError::Decode { kind: kind.to_string(), what: "state", source })
+    serde_json::to_value(v).map_err(|source| ProviderError::Decode {
+        kind: kind.to_string(),
+        what: "state",
+        source,
+    })
 }
 
 #[async_trait]
@@ -170,27 +227,54 @@ impl<R: Resource> DynResource for R {
     fn sensitive(&self) -> &'static [&'static str] {
         Resource::sensitive(self)
     }
-    async fn read(&self, ctx: &Ctx, name: &str, spec: &Value, prior: Option<&Value>) -> Result<Observed<Value>, ProviderError> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        spec: &Value,
+        prior: Option<&Value>,
+    ) -> Result<Observed<Value>, ProviderError> {
         let spec: R::Spec = from_json(R::KIND, "spec", spec)?;
         // A prior state written by an older forge may not decode; treat it as unknown.
         let prior: Option<R::State> = prior.and_then(|p| serde_json::from_value(p.clone()).ok());
-        Ok(match Resource::read(self, ctx, name, &spec, prior.as_ref()).await? {
-            Observed::Present(s) => Observed::Present(to_json(R::KIND, &s)?),
-            Observed::Absent => Observed::Absent,
-            Observed::Unavailable(why) => Observed::Unavailable(why),
-        })
+        Ok(
+            match Resource::read(self, ctx, name, &spec, prior.as_ref()).await? {
+                Observed::Present(s) => Observed::Present(to_json(R::KIND, &s)?),
+                Observed::Absent => Observed::Absent,
+                Observed::Unavailable(why) => Observed::Unavailable(why),
+            },
+        )
     }
     fn plan(&self, spec: &Value, current: Option<&Value>) -> Result<Planned, ProviderError> {
         let spec: R::Spec = from_json(R::KIND, "spec", spec)?;
-        let current: Option<R::State> = current.map(|c| from_json(R::KIND, "state", c)).transpose()?;
+        let current: Option<R::State> = current
+            .map(|c| from_json(R::KIND, "state", c))
+            .transpose()?;
         Ok(Resource::plan(self, &spec, current.as_ref()))
     }
-    async fn apply(&self, ctx: &Ctx, name: &str, spec: &Value, current: Option<&Value>, action: Action) -> Result<Value, ProviderError> {
+    async fn apply(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        spec: &Value,
+        current: Option<&Value>,
+        action: Action,
+    ) -> Result<Value, ProviderError> {
         let spec: R::Spec = from_json(R::KIND, "spec", spec)?;
-        let current: Option<R::State> = current.and_then(|c| serde_json::from_value(c.clone()).ok());
-        to_json(R::KIND, &Resource::apply(self, ctx, name, &spec, current.as_ref(), action).await?)
+        let current: Option<R::State> =
+            current.and_then(|c| serde_json::from_value(c.clone()).ok());
+        to_json(
+            R::KIND,
+            &Resource::apply(self, ctx, name, &spec, current.as_ref(), action).await?,
+        )
     }
-    async fn delete(&self, ctx: &Ctx, name: &str, spec: &Value, state: &Value) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        spec: &Value,
+        state: &Value,
+    ) -> Result<(), ProviderError> {
         let spec: R::Spec = from_json(R::KIND, "spec", spec)?;
         let state: R::State = from_json(R::KIND, "state", state)?;
         Resource::delete(self, ctx, name, &spec, &state).await

@@ -63,14 +63,27 @@ impl DynResource for NotYet {
     fn sensitive(&self) -> &'static [&'static str] {
         &[]
     }
-    async fn read(&self, _: &Ctx, _: &str, _: &Value, prior: Option<&Value>) -> Result<Observed<Value>, ProviderError> {
+    async fn read(
+        &self,
+        _: &Ctx,
+        _: &str,
+        _: &Value,
+        prior: Option<&Value>,
+    ) -> Result<Observed<Value>, ProviderError> {
         Ok(match prior {
             Some(p) => Observed::Present(p.clone()),
-            None => Observed::Unavailable(format!("this version of forge cannot read `{}` yet", self.kind)),
+            None => Observed::Unavailable(format!(
+                "this version of forge cannot read `{}` yet",
+                self.kind
+            )),
         })
     }
     fn plan(&self, spec: &Value, current: Option<&Value>) -> Result<Planned, ProviderError> {
-        let action = if current.is_some() { Action::NoOp } else { Action::Create };
+        let action = if current.is_some() {
+            Action::NoOp
+        } else {
+            Action::Create
+        };
         // Connection blocks (endpoint and credentials of the server) are not part of the
         // resource itself; leave them out of what the plan shows.
         let mut after = json!(spec);
@@ -79,12 +92,27 @@ impl DynResource for NotYet {
                 obj.remove(key);
             }
         }
-        Ok(Planned { action, after, reasons: vec![] })
+        Ok(Planned {
+            action,
+            after,
+            reasons: vec![],
+        })
     }
-    async fn apply(&self, _: &Ctx, _: &str, _: &Value, _: Option<&Value>, _: Action) -> Result<Value, ProviderError> {
-        Err(ProviderError::NotImplemented { kind: self.kind.to_string() })
+    async fn apply(
+        &self,
+        _: &Ctx,
+        _: &str,
+        _: &Value,
+        _: Option<&Value>,
+        _: Action,
+    ) -> Result<Value, ProviderError> {
+        Err(ProviderError::NotImplemented {
+            kind: self.kind.to_string(),
+        })
     }
     async fn delete(&self, _: &Ctx, _: &str, _: &Value, _: &Value) -> Result<(), ProviderError> {
-        Err(ProviderError::NotImplemented { kind: self.kind.to_string() })
+        Err(ProviderError::NotImplemented {
+            kind: self.kind.to_string(),
+        })
     }
 }

@@ -47,7 +47,11 @@ fn digest(bytes: &[u8]) -> String {
 }
 
 fn io(op: &str, path: &std::path::Path, e: std::io::Error) -> ProviderError {
-    ProviderError::Api { operation: format!("{op} {}", path.display()), message: e.to_string(), status: None }
+    ProviderError::Api {
+        operation: format!("{op} {}", path.display()),
+        message: e.to_string(),
+        status: None,
+    }
 }
 
 #[async_trait]
@@ -56,12 +60,28 @@ impl Resource for LocalFileResource {
     type Spec = FileSpec;
     type State = FileState;
 
-    async fn read(&self, _: &Ctx, _: &str, spec: &FileSpec, prior: Option<&FileState>) -> Result<Observed<FileState>, ProviderError> {
-        let path = prior.map(|p| p.path.clone()).unwrap_or_else(|| spec.path.clone());
+    async fn read(
+        &self,
+        _: &Ctx,
+        _: &str,
+        spec: &FileSpec,
+        prior: Option<&FileState>,
+    ) -> Result<Observed<FileState>, ProviderError> {
+        let path = prior
+            .map(|p| p.path.clone())
+            .unwrap_or_else(|| spec.path.clone());
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let mode = std::fs::metadata(&path).map_err(|e| io("stat", &path, e))?.permissions().mode() & 0o7777;
-                Ok(Observed::Present(FileState { path, sha256: digest(&bytes), mode: format!("{mode:04o}") }))
+                let mode = std::fs::metadata(&path)
+                    .map_err(|e| io("stat", &path, e))?
+                    .permissions()
+                    .mode()
+                    & 0o7777;
+                Ok(Observed::Present(FileState {
+                    path,
+                    sha256: digest(&bytes),
+                    mode: format!("{mode:04o}"),
+                }))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Observed::Absent),
             Err(e) => Err(io("read", &path, e)),
@@ -69,25 +89,73 @@ impl Resource for LocalFileResource {
     }
 
     fn plan(&self, spec: &FileSpec, current: Option<&FileState>) -> Planned {
-        let want = FileState { path: spec.path.clone(), sha256: digest(spec.content.as_bytes()), mode: format!("{:04o}", mode_of(spec)) };
+        let want = FileState {
+            path: spec.path.clone(),
+            sha256: digest(spec.content.as_bytes()),
+            mode: format!("{:04o}", mode_of(spec)),
+        };
         let after = json!(want);
         match current {
-            None => Planned { action: Action::Create, after, reasons: vec![] },
-            Some(c) if c.path != want.path => Planned { action: Action::Replace, after, reasons: vec!["the path changed".into()] },
-            Some(c) if *c != want => Planned { action: Action::Update, after, reasons: vec![] },
-            Some(_) => Planned { action: Action::NoOp, after, reasons: vec![] },
+            None => Planned {
+                action: Action::Create,
+                after,
+                reasons: vec![],
+            },
+            Some(c) if c.path != want.path => Planned {
+                action: Action::Replace,
+                after,
+                reasons: vec!["the path changed".into()],
+            },
+            Some(c) if *c != want => Planned {
+                action: Action::Update,
+                after,
+                reasons: vec![],
+            },
+            Some(_) => Planned {
+                action: Action::NoOp,
+                after,
+                reasons: vec![],
+            },
         }
     }
 
-    async fn apply(&self, _: &Ctx, _: &str, spec: &FileSpec, _: Option<&FileState>, _: Action) -> Result<FileState, ProviderError> {
-        let dir = spec.path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    async fn apply(
+        &self,
+        _: &Ctx,
+        _: &str,
+        spec: &FileSpec,
+        _: Option<&FileState>,
+        _: Action,
+    ) -> Result<FileState, ProviderError> {
+        let dir = spec
+            .path
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
         std::fs::create_dir_all(&dir).map_err(|e| io("create directory", &dir, e))?;
-        crate::state::write_atomic(&dir, &spec.path, spec.content.as_bytes()).map_err(|e| ProviderError::Api { operation: format!("write {}", spec.path.display()), message: crate::render::error_chain(&e), status: None })?;
-        std::fs::set_permissions(&spec.path, std::fs::Permissions::from_mode(mode_of(spec))).map_err(|e| io("chmod", &spec.path, e))?;
-        Ok(FileState { path: spec.path.clone(), sha256: digest(spec.content.as_bytes()), mode: format!("{:04o}", mode_of(spec)) })
+        crate::state::write_atomic(&dir, &spec.path, spec.content.as_bytes()).map_err(|e| {
+            ProviderError::Api {
+                operation: format!("write {}", spec.path.display()),
+                message: crate::render::error_chain(&e),
+                status: None,
+            }
+        })?;
+        std::fs::set_permissions(&spec.path, std::fs::Permissions::from_mode(mode_of(spec)))
+            .map_err(|e| io("chmod", &spec.path, e))?;
+        Ok(FileState {
+            path: spec.path.clone(),
+            sha256: digest(spec.content.as_bytes()),
+            mode: format!("{:04o}", mode_of(spec)),
+        })
     }
 
-    async fn delete(&self, _: &Ctx, _: &str, _: &FileSpec, state: &FileState) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        _: &Ctx,
+        _: &str,
+        _: &FileSpec,
+        state: &FileState,
+    ) -> Result<(), ProviderError> {
         match std::fs::remove_file(&state.path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io("delete", &state.path, e)),
             _ => Ok(()),
@@ -101,14 +169,28 @@ mod tests {
 
     #[test]
     fn plan_rules() {
-        let spec = FileSpec { path: "/tmp/x".into(), content: "hi".into(), mode: "0600".into() };
+        let spec = FileSpec {
+            path: "/tmp/x".into(),
+            content: "hi".into(),
+            mode: "0600".into(),
+        };
         let r = LocalFileResource;
         assert_eq!(r.plan(&spec, None).action, Action::Create);
-        let same = FileState { path: "/tmp/x".into(), sha256: digest(b"hi"), mode: "0600".into() };
+        let same = FileState {
+            path: "/tmp/x".into(),
+            sha256: digest(b"hi"),
+            mode: "0600".into(),
+        };
         assert_eq!(r.plan(&spec, Some(&same)).action, Action::NoOp);
-        let edited = FileState { sha256: digest(b"changed by hand"), ..same.clone() };
+        let edited = FileState {
+            sha256: digest(b"changed by hand"),
+            ..same.clone()
+        };
         assert_eq!(r.plan(&spec, Some(&edited)).action, Action::Update);
-        let moved = FileState { path: "/tmp/y".into(), ..same };
+        let moved = FileState {
+            path: "/tmp/y".into(),
+            ..same
+        };
         assert_eq!(r.plan(&spec, Some(&moved)).action, Action::Replace);
     }
 }

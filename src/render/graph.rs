@@ -29,14 +29,20 @@ fn fill(a: Option<Action>) -> &'static str {
 
 /// DOT text; edges point from a resource to what it depends on.
 pub fn dot(graph: &ResourceGraph, actions: &BTreeMap<ResourceAddr, Action>) -> String {
-    let mut out = String::from("digraph forge {\n  rankdir = \"BT\";\n  node [shape = box, style = \"rounded,filled\", fontname = \"Helvetica\"];\n");
+    let mut out = String::from(
+        "digraph forge {\n  rankdir = \"BT\";\n  node [shape = box, style = \"rounded,filled\", fontname = \"Helvetica\"];\n",
+    );
     for a in graph.order() {
         let act = actions.get(a).copied();
         let label = match act {
             Some(x) if x.is_change() => format!("{} {a}", x.symbol()),
             _ => a.to_string(),
         };
-        let _ = writeln!(out, "  \"{a}\" [label = \"{label}\", fillcolor = \"{}\"];", fill(act));
+        let _ = writeln!(
+            out,
+            "  \"{a}\" [label = \"{label}\", fillcolor = \"{}\"];",
+            fill(act)
+        );
     }
     for (from, to) in graph.edges() {
         let _ = writeln!(out, "  \"{from}\" -> \"{to}\";");
@@ -56,8 +62,19 @@ pub fn svg(graph: &ResourceGraph, actions: &BTreeMap<ResourceAddr, Action>) -> S
             _ => a.to_string(),
         };
         let width = (label.chars().count() as f64 * 8.0 + 24.0).max(80.0);
-        let look = StyleAttr::new(Color::fast("#495057"), 1, Some(Color::fast(fill(act))), 6, 13);
-        let h = vg.add_node(Element::create(ShapeKind::new_box(&label), look, Orientation::TopToBottom, Point::new(width, 40.0)));
+        let look = StyleAttr::new(
+            Color::fast("#495057"),
+            1,
+            Some(Color::fast(fill(act))),
+            6,
+            13,
+        );
+        let h = vg.add_node(Element::create(
+            ShapeKind::new_box(&label),
+            look,
+            Orientation::TopToBottom,
+            Point::new(width, 40.0),
+        ));
         handles.insert(a.clone(), h);
     }
     for (from, to) in graph.edges() {
@@ -66,7 +83,8 @@ pub fn svg(graph: &ResourceGraph, actions: &BTreeMap<ResourceAddr, Action>) -> S
     }
     let mut svg = SVGWriter::new();
     if graph.order().is_empty() {
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"></svg>\n".into();
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"></svg>\n"
+            .into();
     }
     vg.do_it(false, false, false, &mut svg);
     svg.finalize()

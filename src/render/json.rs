@@ -30,7 +30,12 @@ fn line(level: &str, message: String, kind: &str, extra: Value) -> String {
 
 /// `{"type":"version"}`: the first line of every run.
 pub fn version() -> String {
-    line("info", format!("forge {}", env!("CARGO_PKG_VERSION")), "version", json!({"forge": env!("CARGO_PKG_VERSION"), "ui": UI_VERSION}))
+    line(
+        "info",
+        format!("forge {}", env!("CARGO_PKG_VERSION")),
+        "version",
+        json!({"forge": env!("CARGO_PKG_VERSION"), "ui": UI_VERSION}),
+    )
 }
 
 fn resource(addr: &ResourceAddr) -> Value {
@@ -57,7 +62,8 @@ fn planned_change(c: &ResourceChange) -> String {
         change["reason"] = json!(c.reasons.join("; "));
     }
     if !c.changes.is_empty() {
-        change["changed_attributes"] = json!(c.changes.iter().map(|a| a.path.clone()).collect::<Vec<_>>());
+        change["changed_attributes"] =
+            json!(c.changes.iter().map(|a| a.path.clone()).collect::<Vec<_>>());
     }
     line("info", msg, "planned_change", json!({"change": change}))
 }
@@ -83,33 +89,72 @@ pub fn plan(plan: &Plan) -> Vec<String> {
 pub fn summary(plan: &Plan, operation: &str) -> String {
     let s = plan.summary();
     let msg = if plan.has_changes() {
-        format!("Plan: {} to add, {} to change, {} to destroy.", s.add, s.change, s.destroy)
+        format!(
+            "Plan: {} to add, {} to change, {} to destroy.",
+            s.add, s.change, s.destroy
+        )
     } else {
         "No changes.".to_string()
     };
-    line("info", msg, "change_summary", json!({"changes": {"add": s.add, "change": s.change, "import": s.import, "remove": s.destroy, "operation": operation}}))
+    line(
+        "info",
+        msg,
+        "change_summary",
+        json!({"changes": {"add": s.add, "change": s.change, "import": s.import, "remove": s.destroy, "operation": operation}}),
+    )
 }
 
 /// `{"type":"change_summary"}` after apply, with what was actually done.
 pub fn apply_summary(add: usize, change: usize, remove: usize, operation: &str) -> String {
-    let msg = format!("Apply complete! Resources: {add} added, {change} changed, {remove} destroyed.");
-    line("info", msg, "change_summary", json!({"changes": {"add": add, "change": change, "import": 0, "remove": remove, "operation": operation}}))
+    let msg =
+        format!("Apply complete! Resources: {add} added, {change} changed, {remove} destroyed.");
+    line(
+        "info",
+        msg,
+        "change_summary",
+        json!({"changes": {"add": add, "change": change, "import": 0, "remove": remove, "operation": operation}}),
+    )
 }
 
 /// Apply progress events.
 pub fn event(e: &ApplyEvent) -> String {
     match e {
-        ApplyEvent::Started { addr, action } => line("info", format!("{addr}: {}...", progressive(*action)), "apply_start", json!({"hook": {"resource": resource(addr), "action": action_name(*action)}})),
-        ApplyEvent::Finished { addr, action, elapsed } => line(
+        ApplyEvent::Started { addr, action } => line(
             "info",
-            format!("{addr}: {} complete after {}s", noun(*action), elapsed.as_secs()),
+            format!("{addr}: {}...", progressive(*action)),
+            "apply_start",
+            json!({"hook": {"resource": resource(addr), "action": action_name(*action)}}),
+        ),
+        ApplyEvent::Finished {
+            addr,
+            action,
+            elapsed,
+        } => line(
+            "info",
+            format!(
+                "{addr}: {} complete after {}s",
+                noun(*action),
+                elapsed.as_secs()
+            ),
             "apply_complete",
             json!({"hook": {"resource": resource(addr), "action": action_name(*action), "elapsed_seconds": elapsed.as_secs()}}),
         ),
-        ApplyEvent::Failed { addr, action, error, .. } => {
-            line("error", format!("{addr}: {} errored: {error}", noun(*action)), "apply_errored", json!({"hook": {"resource": resource(addr), "action": action_name(*action)}}))
-        }
-        ApplyEvent::Skipped { addr, action, because } => line(
+        ApplyEvent::Failed {
+            addr,
+            action,
+            error,
+            ..
+        } => line(
+            "error",
+            format!("{addr}: {} errored: {error}", noun(*action)),
+            "apply_errored",
+            json!({"hook": {"resource": resource(addr), "action": action_name(*action)}}),
+        ),
+        ApplyEvent::Skipped {
+            addr,
+            action,
+            because,
+        } => line(
             "warn",
             format!("{addr}: skipped because {because} failed"),
             "apply_progress",
@@ -144,20 +189,40 @@ pub fn noun(a: Action) -> &'static str {
 }
 
 /// `{"type":"outputs"}`; sensitive values are hidden unless asked for.
-pub fn outputs(outputs: &std::collections::BTreeMap<String, OutputValue>, show_sensitive: bool) -> String {
+pub fn outputs(
+    outputs: &std::collections::BTreeMap<String, OutputValue>,
+    show_sensitive: bool,
+) -> String {
     let map: serde_json::Map<String, Value> = outputs
         .iter()
         .map(|(k, v)| {
-            let value = if v.sensitive && !show_sensitive { Value::Null } else { json!(v.value) };
-            (k.clone(), json!({"sensitive": v.sensitive, "type": "string", "value": value}))
+            let value = if v.sensitive && !show_sensitive {
+                Value::Null
+            } else {
+                json!(v.value)
+            };
+            (
+                k.clone(),
+                json!({"sensitive": v.sensitive, "type": "string", "value": value}),
+            )
         })
         .collect();
-    line("info", format!("Outputs: {}", map.len()), "outputs", json!({"outputs": map}))
+    line(
+        "info",
+        format!("Outputs: {}", map.len()),
+        "outputs",
+        json!({"outputs": map}),
+    )
 }
 
 /// An error as a `diagnostic` line.
 pub fn error_diagnostic(summary: &str, detail: &str) -> String {
-    line("error", format!("Error: {summary}"), "diagnostic", json!({"diagnostic": {"severity": "error", "summary": summary, "detail": detail}}))
+    line(
+        "error",
+        format!("Error: {summary}"),
+        "diagnostic",
+        json!({"diagnostic": {"severity": "error", "summary": summary, "detail": detail}}),
+    )
 }
 
 /// forge.yaml problems as `diagnostic` lines with file ranges.

@@ -17,7 +17,9 @@ impl Style {
     /// Colours when stdout is a terminal and `NO_COLOR` is unset.
     pub fn detect() -> Self {
         use std::io::IsTerminal;
-        Self { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
+        Self {
+            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
     }
 
     /// Whether stderr takes colours.
@@ -32,7 +34,11 @@ impl Style {
     }
 
     pub(crate) fn paint(&self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
     pub(crate) fn green(&self, t: &str) -> String {
         self.paint("32", t)

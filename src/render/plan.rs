@@ -16,7 +16,16 @@ const SENSITIVE: &str = "(sensitive)";
 pub fn render(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     for w in &plan.warnings {
-        let _ = writeln!(out, "{} {}{}", style.yellow("Warning:"), w.addr.as_ref().map(|a| format!("{a}: ")).unwrap_or_default(), w.message);
+        let _ = writeln!(
+            out,
+            "{} {}{}",
+            style.yellow("Warning:"),
+            w.addr
+                .as_ref()
+                .map(|a| format!("{a}: "))
+                .unwrap_or_default(),
+            w.message
+        );
         if let Some(h) = &w.hint {
             let _ = writeln!(out, "  hint: {h}");
         }
@@ -29,12 +38,24 @@ pub fn render(plan: &Plan, style: Style) -> String {
         return out;
     }
     if !plan.drift.is_empty() {
-        let _ = writeln!(out, "{}\n", style.bold("Note: objects have changed outside forge"));
+        let _ = writeln!(
+            out,
+            "{}\n",
+            style.bold("Note: objects have changed outside forge")
+        );
         for d in &plan.drift {
             if d.action == Action::Delete {
-                let _ = writeln!(out, "  # {} was deleted outside forge", style.bold(&d.addr.to_string()));
+                let _ = writeln!(
+                    out,
+                    "  # {} was deleted outside forge",
+                    style.bold(&d.addr.to_string())
+                );
             } else {
-                let _ = writeln!(out, "  # {} has changed outside forge", style.bold(&d.addr.to_string()));
+                let _ = writeln!(
+                    out,
+                    "  # {} has changed outside forge",
+                    style.bold(&d.addr.to_string())
+                );
                 for c in &d.changes {
                     let _ = writeln!(out, "    {}", attr_change(c, &[], style));
                 }
@@ -48,8 +69,19 @@ pub fn render(plan: &Plan, style: Style) -> String {
         out.push('\n');
     }
     let s = plan.summary();
-    let import = if s.import > 0 { format!("{} to import, ", s.import) } else { String::new() };
-    let _ = writeln!(out, "{} {import}{} to add, {} to change, {} to destroy.", style.bold("Plan:"), s.add, s.change, s.destroy);
+    let import = if s.import > 0 {
+        format!("{} to import, ", s.import)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{} {import}{} to add, {} to change, {} to destroy.",
+        style.bold("Plan:"),
+        s.add,
+        s.change,
+        s.destroy
+    );
     out
 }
 
@@ -89,12 +121,21 @@ fn symbol(a: Action, style: Style) -> String {
 /// One change block.
 pub fn change(c: &ResourceChange, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  # {} {}", style.bold(&c.addr.to_string()), verb(c.action));
+    let _ = writeln!(
+        out,
+        "  # {} {}",
+        style.bold(&c.addr.to_string()),
+        verb(c.action)
+    );
     for r in &c.reasons {
         let _ = writeln!(out, "  # ({r})");
     }
     let sym = symbol(c.action, style);
-    let pad = if c.action == Action::Replace { "" } else { &"   "[..3 - c.action.symbol().len().min(3)] };
+    let pad = if c.action == Action::Replace {
+        ""
+    } else {
+        &"   "[..3 - c.action.symbol().len().min(3)]
+    };
     let _ = writeln!(out, "{pad}{sym} {} \"{}\" {{", c.addr.kind(), c.addr.name());
     match c.action {
         Action::Create => lines(&mut out, c.after.as_ref(), &c.sensitive, "+", style),
@@ -118,7 +159,11 @@ fn lines(out: &mut String, v: Option<&Value>, sensitive: &[String], sym: &str, s
     let width = flat.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in flat {
         let shown = value(&k, &v, sensitive);
-        let s = if sym == "+" { style.green(sym) } else { style.red(sym) };
+        let s = if sym == "+" {
+            style.green(sym)
+        } else {
+            style.red(sym)
+        };
         let _ = writeln!(out, "      {s} {k:width$} = {shown}");
     }
 }
@@ -148,7 +193,8 @@ fn is_secret_ref(v: &Value) -> bool {
 
 fn value(path: &str, v: &Value, sensitive: &[String]) -> String {
     let top = path.split('.').next().unwrap_or(path);
-    if sensitive.iter().any(|s| s == top || s == path) || is_secret_ref(v) || contains_secret_ref(v) {
+    if sensitive.iter().any(|s| s == top || s == path) || is_secret_ref(v) || contains_secret_ref(v)
+    {
         return SENSITIVE.into();
     }
     if is_unknown(v) {
@@ -162,7 +208,9 @@ fn value(path: &str, v: &Value, sensitive: &[String]) -> String {
 
 fn contains_secret_ref(v: &Value) -> bool {
     match v {
-        Value::Object(m) => m.values().any(|x| is_secret_ref(x) || contains_secret_ref(x)),
+        Value::Object(m) => m
+            .values()
+            .any(|x| is_secret_ref(x) || contains_secret_ref(x)),
         Value::Array(a) => a.iter().any(contains_secret_ref),
         _ => false,
     }
@@ -170,15 +218,183 @@ fn contains_secret_ref(v: &Value) -> bool {
 
 fn compact(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 100 { format!("{}…", &s[..s.char_indices().nth(97).map(|(i, _)| i).unwrap_or(s.len())]) } else { s }
+    if s.len() > 100 {
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(97).map(|(i, _)| i).unwrap_or(s.len())]
+        )
+    } else {
+        s
+    }
 }
 
 fn attr_change(c: &AttrChange, sensitive: &[String], style: Style) -> String {
     let show = |v: &Value| value(&c.path, v, sensitive);
     match (&c.before, &c.after) {
-        (Some(b), Some(a)) => format!("{} {} = {} -> {}", style.yellow("~"), c.path, show(b), show(a)),
+        (Some(b), Some(a)) => format!(
+            "{} {} = {} -> {}",
+            style.yellow("~"),
+            c.path,
+            show(b),
+            show(a)
+        ),
         (None, Some(a)) => format!("{} {} = {}", style.green("+"), c.path, show(a)),
         (Some(b), None) => format!("{} {} = {}", style.red("-"), c.path, show(b)),
         (None, None) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::plan::{Drift, PLAN_FORMAT, Warning};
+
+    fn change(
+        addr: &str,
+        action: Action,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> ResourceChange {
+        let changes = match (&before, &after) {
+            (Some(b), Some(a))
+                if matches!(action, Action::Update | Action::Replace | Action::Import) =>
+            {
+                crate::plan::diff(b, a)
+            }
+            _ => vec![],
+        };
+        ResourceChange {
+            addr: addr.parse().expect("addr"),
+            action,
+            before,
+            after,
+            spec: None,
+            changes,
+            reasons: vec![],
+            sensitive: vec!["client_secret".into()],
+            depends_on: vec![],
+        }
+    }
+
+    fn plan(changes: Vec<ResourceChange>, drift: Vec<Drift>) -> Plan {
+        Plan {
+            format: PLAN_FORMAT,
+            forge_version: "test".into(),
+            destroy: false,
+            config_digest: String::new(),
+            state_lineage: String::new(),
+            state_serial: 0,
+            changes,
+            drift,
+            warnings: vec![],
+            forget: vec![],
+        }
+    }
+
+    #[test]
+    fn every_kind_of_change() {
+        let mut replace = change(
+            "s3_bucket.moved",
+            Action::Replace,
+            Some(json!({"bucket": "moved", "region": "us-east-1"})),
+            Some(json!({"bucket": "moved", "region": "eu-west-1"})),
+        );
+        replace
+            .reasons
+            .push("a bucket cannot move from us-east-1 to eu-west-1".into());
+        let p = plan(
+            vec![
+                change(
+                    "s3_bucket.new",
+                    Action::Create,
+                    None,
+                    Some(
+                        json!({"bucket": "new", "arn": "${unknown}", "tags": {"team": "data"}, "access_key": {"env": "KEY"}}),
+                    ),
+                ),
+                change(
+                    "polaris_principal.bot",
+                    Action::Create,
+                    None,
+                    Some(
+                        json!({"name": "bot", "client_secret": "s3cr3t", "client_id": "${polaris_principal.bot.client_id}"}),
+                    ),
+                ),
+                change(
+                    "s3_bucket.tagged",
+                    Action::Update,
+                    Some(json!({"bucket": "tagged", "tags": {"env": "dev", "old": "x"}})),
+                    Some(json!({"bucket": "tagged", "tags": {"env": "prod"}})),
+                ),
+                replace,
+                change(
+                    "local_file.gone",
+                    Action::Delete,
+                    Some(json!({"path": "/tmp/gone", "sha256": "abc"})),
+                    None,
+                ),
+                change(
+                    "s3_bucket.same",
+                    Action::NoOp,
+                    Some(json!({"bucket": "same"})),
+                    Some(json!({"bucket": "same"})),
+                ),
+            ],
+            vec![Drift {
+                addr: "s3_bucket.tagged".parse().expect("addr"),
+                action: Action::Update,
+                changes: vec![crate::plan::AttrChange {
+                    path: "tags.env".into(),
+                    before: Some(json!("prod")),
+                    after: Some(json!("dev")),
+                }],
+            }],
+        );
+        insta::assert_snapshot!(render(&p, Style::plain()));
+    }
+
+    #[test]
+    fn nothing_to_do_is_one_line() {
+        let p = plan(
+            vec![change(
+                "s3_bucket.same",
+                Action::NoOp,
+                Some(json!({})),
+                Some(json!({})),
+            )],
+            vec![],
+        );
+        assert_eq!(
+            render(&p, Style::plain()),
+            "No changes. Everything matches forge.yaml.\n"
+        );
+    }
+
+    #[test]
+    fn warnings_come_first() {
+        let mut p = plan(
+            vec![change(
+                "k3d_cluster.dev",
+                Action::Create,
+                None,
+                Some(json!({"name": "dev"})),
+            )],
+            vec![],
+        );
+        p.warnings.push(Warning {
+            addr: Some("k3d_cluster.dev".parse().expect("addr")),
+            message: "`k3d` is not installed".into(),
+            hint: Some("install k3d".into()),
+        });
+        let out = render(&p, Style::plain());
+        assert!(
+            out.starts_with(
+                "Warning: k3d_cluster.dev: `k3d` is not installed\n  hint: install k3d\n"
+            ),
+            "{out}"
+        );
+        assert!(out.ends_with("Plan: 1 to add, 0 to change, 0 to destroy.\n"));
     }
 }

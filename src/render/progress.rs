@@ -21,7 +21,12 @@ pub struct Progress {
 impl Progress {
     /// Bars when `tty`, lines otherwise.
     pub fn new(style: Style, tty: bool) -> Self {
-        let bars = tty.then(|| (MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), BTreeMap::new()));
+        let bars = tty.then(|| {
+            (
+                MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                BTreeMap::new(),
+            )
+        });
         Self { style, bars }
     }
 
@@ -52,26 +57,49 @@ impl Progress {
             ApplyEvent::Started { addr, action } => match &mut self.bars {
                 Some((mp, bars)) => {
                     let pb = mp.add(ProgressBar::new_spinner());
-                    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+                    pb.set_style(
+                        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
                     pb.set_message(format!("{addr}: {}", Self::verb(*action)));
                     pb.enable_steady_tick(Duration::from_millis(120));
                     bars.insert(addr.clone(), pb);
                 }
                 None => println!("{addr}: {}", Self::verb(*action)),
             },
-            ApplyEvent::Finished { addr, action, elapsed } => {
+            ApplyEvent::Finished {
+                addr,
+                action,
+                elapsed,
+            } => {
                 self.finish(addr);
-                self.println(format!("{}: {} complete after {}", style.bold(&addr.to_string()), noun(*action), secs(*elapsed)));
+                self.println(format!(
+                    "{}: {} complete after {}",
+                    style.bold(&addr.to_string()),
+                    noun(*action),
+                    secs(*elapsed)
+                ));
             }
-            ApplyEvent::Failed { addr, action, error, hint } => {
+            ApplyEvent::Failed {
+                addr,
+                action,
+                error,
+                hint,
+            } => {
                 self.finish(addr);
-                let mut line = format!("{}: {} failed: {error}", style.bold(&addr.to_string()), noun(*action));
+                let mut line = format!(
+                    "{}: {} failed: {error}",
+                    style.bold(&addr.to_string()),
+                    noun(*action)
+                );
                 if let Some(h) = hint {
                     line.push_str(&format!("\n  hint: {h}"));
                 }
                 self.println(style.red(&line));
             }
-            ApplyEvent::Skipped { addr, because, .. } => self.println(format!("{}: skipped because {because} failed", addr)),
+            ApplyEvent::Skipped { addr, because, .. } => {
+                self.println(format!("{}: skipped because {because} failed", addr))
+            }
         }
     }
 
@@ -87,5 +115,9 @@ impl Progress {
 
 fn secs(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s < 10.0 { format!("{s:.1}s") } else { format!("{}s", d.as_secs()) }
+    if s < 10.0 {
+        format!("{s:.1}s")
+    } else {
+        format!("{}s", d.as_secs())
+    }
 }

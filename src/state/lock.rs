@@ -26,7 +26,14 @@ pub struct LockHolder {
 
 impl std::fmt::Display for LockHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` (pid {} on {}, since {})", self.command, self.pid, self.host, self.since.format("%Y-%m-%d %H:%M:%S UTC"))
+        write!(
+            f,
+            "`{}` (pid {} on {}, since {})",
+            self.command,
+            self.pid,
+            self.host,
+            self.since.format("%Y-%m-%d %H:%M:%S UTC")
+        )
     }
 }
 
@@ -62,25 +69,55 @@ pub struct StateLock {
 impl StateLock {
     /// Takes the lock, waiting up to `timeout` for another run to finish.
     pub fn acquire(path: &Path, command: &str, timeout: Duration) -> Result<Self, LockError> {
-        let io = |source| LockError::Io { path: path.to_path_buf(), source };
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
+        let io = |source| LockError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io)?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
                 Ok(()) => break,
                 Err(TryLockError::WouldBlock) => {
                     if start.elapsed() >= timeout {
-                        return Err(LockError::Held { holder: read_holder(&mut file), path: path.to_path_buf() });
+                        return Err(LockError::Held {
+                            holder: read_holder(&mut file),
+                            path: path.to_path_buf(),
+                        });
                     }
-                    std::thread::sleep(Duration::from_millis(100).min(timeout.saturating_sub(start.elapsed()).max(Duration::from_millis(1))));
+                    std::thread::sleep(
+                        Duration::from_millis(100).min(
+                            timeout
+                                .saturating_sub(start.elapsed())
+                                .max(Duration::from_millis(1)),
+                        ),
+                    );
                 }
                 Err(TryLockError::Error(e)) => return Err(io(e)),
             }
         }
-        let holder = LockHolder { pid: std::process::id(), host: hostname(), command: command.to_string(), since: Utc::now() };
+        let holder = LockHolder {
+            pid: std::process::id(),
+            host: hostname(),
+            command: command.to_string(),
+            since: Utc::now(),
+        };
         let body = serde_json::to_vec(&holder).unwrap_or_default();
-        file.set_len(0).and_then(|_| file.seek(SeekFrom::Start(0))).and_then(|_| file.write_all(&body)).and_then(|_| file.sync_all()).map_err(io)?;
-        Ok(Self { file, path: path.to_path_buf() })
+        file.set_len(0)
+            .and_then(|_| file.seek(SeekFrom::Start(0)))
+            .and_then(|_| file.write_all(&body))
+            .and_then(|_| file.sync_all())
+            .map_err(io)?;
+        Ok(Self {
+            file,
+            path: path.to_path_buf(),
+        })
     }
 
     /// The lock file.
@@ -125,9 +162,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("state.lock");
         let first = StateLock::acquire(&path, "forge apply", Duration::ZERO).expect("first lock");
-        let err = StateLock::acquire(&path, "forge plan", Duration::from_millis(200)).expect_err("held");
+        let err =
+            StateLock::acquire(&path, "forge plan", Duration::from_millis(200)).expect_err("held");
         match &err {
-            LockError::Held { holder: Some(h), .. } => {
+            LockError::Held {
+                holder: Some(h), ..
+            } => {
                 assert_eq!(h.pid, std::process::id());
                 assert_eq!(h.command, "forge apply");
             }

@@ -60,13 +60,25 @@ impl StateStore {
     }
 
     /// Locks and loads the state (an empty one if there is none yet).
-    pub fn open(work_dir: &Path, command: &str, lock_timeout: Duration) -> Result<Self, StoreError> {
+    pub fn open(
+        work_dir: &Path,
+        command: &str,
+        lock_timeout: Duration,
+    ) -> Result<Self, StoreError> {
         let dir = Self::dir_for(work_dir);
-        fs::create_dir_all(&dir).map_err(|source| StoreError::Io { op: "create", path: dir.clone(), source })?;
+        fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            op: "create",
+            path: dir.clone(),
+            source,
+        })?;
         let _ = fs::set_permissions(&dir, fs::Permissions::from_mode(0o700));
         let lock = StateLock::acquire(&dir.join("state.lock"), command, lock_timeout)?;
         let state = read(&dir.join("state.json"))?.unwrap_or_default();
-        Ok(Self { dir, state, _lock: lock })
+        Ok(Self {
+            dir,
+            state,
+            _lock: lock,
+        })
     }
 
     /// Reads the state without locking (for `forge output`, `show`): may be mid-run.
@@ -94,10 +106,18 @@ impl StateStore {
         self.state.serial += 1;
         self.state.forge_version = env!("CARGO_PKG_VERSION").to_string();
         let path = self.path();
-        let body = serde_json::to_vec_pretty(&self.state).map_err(|source| StoreError::Corrupt { path: path.clone(), source })?;
+        let body =
+            serde_json::to_vec_pretty(&self.state).map_err(|source| StoreError::Corrupt {
+                path: path.clone(),
+                source,
+            })?;
         if path.exists() {
             let backup = self.dir.join("state.json.backup");
-            let old = fs::read(&path).map_err(|source| StoreError::Io { op: "read", path: path.clone(), source })?;
+            let old = fs::read(&path).map_err(|source| StoreError::Io {
+                op: "read",
+                path: path.clone(),
+                source,
+            })?;
             write_atomic(&self.dir, &backup, &old)?;
         }
         write_atomic(&self.dir, &path, &body)
@@ -108,28 +128,63 @@ fn read(path: &Path) -> Result<Option<State>, StoreError> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(StoreError::Io { op: "read", path: path.to_path_buf(), source }),
+        Err(source) => {
+            return Err(StoreError::Io {
+                op: "read",
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     };
-    let version: serde_json::Value = serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source })?;
+    let version: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let found = version.get("version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
     if found > FORMAT_VERSION {
-        return Err(StoreError::Version { path: path.to_path_buf(), found });
+        return Err(StoreError::Version {
+            path: path.to_path_buf(),
+            found,
+        });
     }
-    serde_json::from_value(version).map(Some).map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source })
+    serde_json::from_value(version)
+        .map(Some)
+        .map_err(|source| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Writes `body` to `path` through a 0600 temp file in `dir`, fsyncs it, renames it over
 /// `path` and fsyncs `dir`, so a crash leaves either the old or the new file, whole.
 pub fn write_atomic(dir: &Path, path: &Path, body: &[u8]) -> Result<(), StoreError> {
-    let io = |op, source| StoreError::Io { op, path: path.to_path_buf(), source };
-    let tmp = dir.join(format!(".{}.tmp-{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("state"), std::process::id()));
-    let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(|e| io("create", e))?;
-    f.set_permissions(fs::Permissions::from_mode(0o600)).map_err(|e| io("chmod", e))?;
+    let io = |op, source| StoreError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
+        std::process::id()
+    ));
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| io("create", e))?;
+    f.set_permissions(fs::Permissions::from_mode(0o600))
+        .map_err(|e| io("chmod", e))?;
     f.write_all(body).map_err(|e| io("write", e))?;
     f.sync_all().map_err(|e| io("fsync", e))?;
     drop(f);
     fs::rename(&tmp, path).map_err(|e| io("rename", e))?;
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io("fsync directory of", e))?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io("fsync directory of", e))?;
     Ok(())
 }
 
@@ -148,13 +203,23 @@ mod tests {
         let path = store.path();
         let mode = fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        let backup: State = serde_json::from_slice(&fs::read(path.with_extension("json.backup")).expect("backup")).expect("json");
+        let backup: State =
+            serde_json::from_slice(&fs::read(path.with_extension("json.backup")).expect("backup"))
+                .expect("json");
         assert_eq!(backup.serial, 1);
         assert_eq!(backup.secrets["k"], "v");
         assert_eq!(store.state().serial, 2);
-        let leftovers: Vec<_> = fs::read_dir(path.parent().expect("dir")).expect("ls").filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp-")).collect();
+        let leftovers: Vec<_> = fs::read_dir(path.parent().expect("dir"))
+            .expect("ls")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .collect();
         assert!(leftovers.is_empty(), "no temp files left behind");
-        let dir_mode = fs::metadata(path.parent().expect("dir")).expect("meta").permissions().mode() & 0o777;
+        let dir_mode = fs::metadata(path.parent().expect("dir"))
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(dir_mode, 0o700);
     }
 
@@ -171,6 +236,9 @@ mod tests {
         drop(s);
         let path = StateStore::dir_for(dir.path()).join("state.json");
         fs::write(&path, r#"{"version": 99}"#).expect("write");
-        assert!(matches!(StateStore::open(dir.path(), "test", Duration::ZERO), Err(StoreError::Version { found: 99, .. })));
+        assert!(matches!(
+            StateStore::open(dir.path(), "test", Duration::ZERO),
+            Err(StoreError::Version { found: 99, .. })
+        ));
     }
 }

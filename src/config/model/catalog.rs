@@ -108,7 +108,9 @@ pub struct CatalogRole {
 }
 
 /// Catalog-level privileges (Polaris management API `CatalogPrivilege`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema,
+)]
 #[allow(non_camel_case_types, missing_docs)]
 pub enum CatalogPrivilege {
     CATALOG_MANAGE_ACCESS,

@@ -26,7 +26,10 @@ use super::Located;
 /// The whole forge.yaml.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "forge.yaml", description = "Declarative local lakehouse: cluster, stack, Polaris catalog and local-to-cloud targets.")]
+#[schemars(
+    title = "forge.yaml",
+    description = "Declarative local lakehouse: cluster, stack, Polaris catalog and local-to-cloud targets."
+)]
 pub struct ForgeFile {
     /// Version of this file format. Only `1` exists.
     #[serde(default)]

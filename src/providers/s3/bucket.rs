@@ -6,7 +6,10 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_s3::types::{BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging, VersioningConfiguration};
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete,
+    ObjectIdentifier, Tag, Tagging, VersioningConfiguration,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -60,15 +63,26 @@ impl S3Bucket {
         Self::default()
     }
 
-    async fn client(&self, ctx: &Ctx, spec: &BucketSpec) -> Result<aws_sdk_s3::Client, ProviderError> {
+    async fn client(
+        &self,
+        ctx: &Ctx,
+        spec: &BucketSpec,
+    ) -> Result<aws_sdk_s3::Client, ProviderError> {
         match self.clients.get(ctx, &spec.store).await {
             Ok(c) => Ok(c),
-            Err(ClientError::NotYet(why)) => Err(ProviderError::Refused(format!("cannot reach bucket `{}`: {why}", spec.bucket))),
+            Err(ClientError::NotYet(why)) => Err(ProviderError::Refused(format!(
+                "cannot reach bucket `{}`: {why}",
+                spec.bucket
+            ))),
             Err(ClientError::Provider(e)) => Err(e),
         }
     }
 
-    async fn observe(&self, client: &aws_sdk_s3::Client, spec: &BucketSpec) -> Result<Observed<BucketState>, Failure> {
+    async fn observe(
+        &self,
+        client: &aws_sdk_s3::Client,
+        spec: &BucketSpec,
+    ) -> Result<Observed<BucketState>, Failure> {
         let b = &spec.bucket;
         match client.head_bucket().bucket(b).send().await {
             Ok(_) => {}
@@ -76,61 +90,150 @@ impl S3Bucket {
                 let f = classify(e);
                 return match &f {
                     Failure::Service { status: 404, .. } => Ok(Observed::Absent),
-                    Failure::Service { code, .. } if code == "NoSuchBucket" || code == "NotFound" => Ok(Observed::Absent),
+                    Failure::Service { code, .. }
+                        if code == "NoSuchBucket" || code == "NotFound" =>
+                    {
+                        Ok(Observed::Absent)
+                    }
                     _ => Err(f),
                 };
             }
         }
         let region = match client.get_bucket_location().bucket(b).send().await {
-            Ok(out) => out.location_constraint().map(|c| c.as_str().to_string()).filter(|s| !s.is_empty()).unwrap_or_else(|| "us-east-1".into()),
+            Ok(out) => out
+                .location_constraint()
+                .map(|c| c.as_str().to_string())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "us-east-1".into()),
             Err(e) => match classify(e) {
                 f @ Failure::Unreachable(_) => return Err(f),
                 _ => spec.store.region(),
             },
         };
         let tags = match client.get_bucket_tagging().bucket(b).send().await {
-            Ok(out) => Some(out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()),
+            Ok(out) => Some(
+                out.tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+            ),
             Err(e) => match classify(e) {
-                Failure::Service { code, .. } if code == "NoSuchTagSet" || code == "NoSuchTagSetError" => Some(BTreeMap::new()),
-                Failure::Service { code, status, .. } if code == "NotImplemented" || status == 501 => None,
+                Failure::Service { code, .. }
+                    if code == "NoSuchTagSet" || code == "NoSuchTagSetError" =>
+                {
+                    Some(BTreeMap::new())
+                }
+                Failure::Service { code, status, .. }
+                    if code == "NotImplemented" || status == 501 =>
+                {
+                    None
+                }
                 f => return Err(f),
             },
         };
         let versioning = match client.get_bucket_versioning().bucket(b).send().await {
-            Ok(out) => Some(matches!(out.status(), Some(BucketVersioningStatus::Enabled))),
-            Err(e) => match classify(e) {
-                Failure::Service { code, status, .. } if code == "NotImplemented" || status == 501 => None,
-                f => return Err(f),
-            },
+            Ok(out) => Some(matches!(
+                out.status(),
+                Some(BucketVersioningStatus::Enabled)
+            )),
+            Err(e) => {
+                // moto answers with a `<GetBucketVersioningResponse>` root where S3 sends
+                // `<VersioningConfiguration>`; the SDK rejects it, so read the status from
+                // the 200 body ourselves.
+                let body_200 = e
+                    .raw_response()
+                    .filter(|r| r.status().as_u16() == 200)
+                    .and_then(|r| r.body().bytes())
+                    .map(|b| String::from_utf8_lossy(b).into_owned());
+                match (body_200, classify(e)) {
+                    (Some(body), _) => Some(body.contains("<Status>Enabled</Status>")),
+                    (None, Failure::Service { code, status, .. })
+                        if code == "NotImplemented" || status == 501 =>
+                    {
+                        None
+                    }
+                    (None, f) => return Err(f),
+                }
+            }
         };
-        Ok(Observed::Present(BucketState { bucket: b.clone(), region, arn: format!("arn:aws:s3:::{b}"), tags, versioning, endpoint: spec.store.endpoint.clone() }))
+        Ok(Observed::Present(BucketState {
+            bucket: b.clone(),
+            region,
+            arn: format!("arn:aws:s3:::{b}"),
+            tags,
+            versioning,
+            endpoint: spec.store.endpoint.clone(),
+        }))
     }
 
-    async fn converge(&self, client: &aws_sdk_s3::Client, spec: &BucketSpec, current: Option<&BucketState>) -> Result<(), ProviderError> {
+    async fn converge(
+        &self,
+        client: &aws_sdk_s3::Client,
+        spec: &BucketSpec,
+        current: Option<&BucketState>,
+    ) -> Result<(), ProviderError> {
         let b = &spec.bucket;
         let tags_supported = current.is_none_or(|c| c.tags.is_some());
         if tags_supported && current.and_then(|c| c.tags.as_ref()) != Some(&spec.tags) {
             let result = if spec.tags.is_empty() {
-                client.delete_bucket_tagging().bucket(b).send().await.map(|_| ()).map_err(classify)
+                client
+                    .delete_bucket_tagging()
+                    .bucket(b)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(classify)
             } else {
-                let tags: Vec<Tag> = spec.tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
-                let tagging = Tagging::builder().set_tag_set(Some(tags)).build().map_err(|e| ProviderError::Refused(e.to_string()))?;
-                client.put_bucket_tagging().bucket(b).tagging(tagging).send().await.map(|_| ()).map_err(classify)
+                let tags: Vec<Tag> = spec
+                    .tags
+                    .iter()
+                    .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+                    .collect();
+                let tagging = Tagging::builder()
+                    .set_tag_set(Some(tags))
+                    .build()
+                    .map_err(|e| ProviderError::Refused(e.to_string()))?;
+                client
+                    .put_bucket_tagging()
+                    .bucket(b)
+                    .tagging(tagging)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(classify)
             };
             match result {
                 Ok(()) => {}
                 // The store does not do tagging (s3s-fs): tags stay unmanaged, as the state records.
-                Err(Failure::Service { code, status, .. }) if code == "NotImplemented" || status == 501 => {}
+                Err(Failure::Service { code, status, .. })
+                    if code == "NotImplemented" || status == 501 => {}
                 Err(f) => return Err(f.into_error(format!("PutBucketTagging {b}"))),
             }
         }
         if let Some(want) = spec.versioning {
             let supported = current.is_none_or(|c| c.versioning.is_some());
-            if supported && current.and_then(|c| c.versioning) != Some(want) && (want || current.is_some()) {
-                let status = if want { BucketVersioningStatus::Enabled } else { BucketVersioningStatus::Suspended };
-                match client.put_bucket_versioning().bucket(b).versioning_configuration(VersioningConfiguration::builder().status(status).build()).send().await.map_err(classify) {
+            if supported
+                && current.and_then(|c| c.versioning) != Some(want)
+                && (want || current.is_some())
+            {
+                let status = if want {
+                    BucketVersioningStatus::Enabled
+                } else {
+                    BucketVersioningStatus::Suspended
+                };
+                match client
+                    .put_bucket_versioning()
+                    .bucket(b)
+                    .versioning_configuration(
+                        VersioningConfiguration::builder().status(status).build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(classify)
+                {
                     Ok(_) => {}
-                    Err(Failure::Service { code, status, .. }) if code == "NotImplemented" || status == 501 => {}
+                    Err(Failure::Service { code, status, .. })
+                        if code == "NotImplemented" || status == 501 => {}
                     Err(f) => return Err(f.into_error(format!("PutBucketVersioning {b}"))),
                 }
             }
@@ -140,25 +243,66 @@ impl S3Bucket {
 
     async fn empty(&self, client: &aws_sdk_s3::Client, b: &str) -> Result<(), ProviderError> {
         loop {
-            let page = client.list_object_versions().bucket(b).max_keys(1000).send().await;
+            let page = client
+                .list_object_versions()
+                .bucket(b)
+                .max_keys(1000)
+                .send()
+                .await;
             let ids: Vec<ObjectIdentifier> = match page {
                 Ok(out) => out
                     .versions()
                     .iter()
-                    .filter_map(|v| ObjectIdentifier::builder().set_key(v.key().map(str::to_string)).set_version_id(v.version_id().map(str::to_string)).build().ok())
-                    .chain(out.delete_markers().iter().filter_map(|m| ObjectIdentifier::builder().set_key(m.key().map(str::to_string)).set_version_id(m.version_id().map(str::to_string)).build().ok()))
+                    .filter_map(|v| {
+                        ObjectIdentifier::builder()
+                            .set_key(v.key().map(str::to_string))
+                            .set_version_id(v.version_id().map(str::to_string))
+                            .build()
+                            .ok()
+                    })
+                    .chain(out.delete_markers().iter().filter_map(|m| {
+                        ObjectIdentifier::builder()
+                            .set_key(m.key().map(str::to_string))
+                            .set_version_id(m.version_id().map(str::to_string))
+                            .build()
+                            .ok()
+                    }))
                     .collect(),
                 // Stores without versioning support list plain objects instead.
                 Err(_) => {
-                    let out = client.list_objects_v2().bucket(b).max_keys(1000).send().await.map_err(|e| classify(e).into_error(format!("ListObjectsV2 {b}")))?;
-                    out.contents().iter().filter_map(|o| ObjectIdentifier::builder().set_key(o.key().map(str::to_string)).build().ok()).collect()
+                    let out = client
+                        .list_objects_v2()
+                        .bucket(b)
+                        .max_keys(1000)
+                        .send()
+                        .await
+                        .map_err(|e| classify(e).into_error(format!("ListObjectsV2 {b}")))?;
+                    out.contents()
+                        .iter()
+                        .filter_map(|o| {
+                            ObjectIdentifier::builder()
+                                .set_key(o.key().map(str::to_string))
+                                .build()
+                                .ok()
+                        })
+                        .collect()
                 }
             };
             if ids.is_empty() {
                 return Ok(());
             }
-            let delete = Delete::builder().set_objects(Some(ids)).quiet(true).build().map_err(|e| ProviderError::Refused(e.to_string()))?;
-            client.delete_objects().bucket(b).delete(delete).send().await.map_err(|e| classify(e).into_error(format!("DeleteObjects {b}")))?;
+            let delete = Delete::builder()
+                .set_objects(Some(ids))
+                .quiet(true)
+                .build()
+                .map_err(|e| ProviderError::Refused(e.to_string()))?;
+            client
+                .delete_objects()
+                .bucket(b)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| classify(e).into_error(format!("DeleteObjects {b}")))?;
         }
     }
 }
@@ -169,7 +313,13 @@ impl Resource for S3Bucket {
     type Spec = BucketSpec;
     type State = BucketState;
 
-    async fn read(&self, ctx: &Ctx, _: &str, spec: &BucketSpec, _: Option<&BucketState>) -> Result<Observed<BucketState>, ProviderError> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        _: &str,
+        spec: &BucketSpec,
+        _: Option<&BucketState>,
+    ) -> Result<Observed<BucketState>, ProviderError> {
         let client = match self.clients.get(ctx, &spec.store).await {
             Ok(c) => c,
             Err(ClientError::NotYet(why)) => return Ok(Observed::Unavailable(why)),
@@ -179,7 +329,10 @@ impl Resource for S3Bucket {
             Ok(o) => Ok(o),
             // The store is not running yet (or no credentials are configured): the bucket
             // cannot exist as far as forge can tell; apply will say what is wrong.
-            Err(Failure::Unreachable(why)) => Ok(Observed::Unavailable(format!("{} is not reachable: {why}", spec.store.label()))),
+            Err(Failure::Unreachable(why)) => Ok(Observed::Unavailable(format!(
+                "{} is not reachable: {why}",
+                spec.store.label()
+            ))),
             Err(f) => Err(f.into_error(format!("HeadBucket {}", spec.bucket))),
         }
     }
@@ -196,22 +349,46 @@ impl Resource for S3Bucket {
             })
         };
         let Some(cur) = current else {
-            return Planned { action: Action::Create, after: after(None), reasons: vec![] };
+            return Planned {
+                action: Action::Create,
+                after: after(None),
+                reasons: vec![],
+            };
         };
         if cur.region != spec.store.region() && spec.store.endpoint.is_none() {
             return Planned {
                 action: Action::Replace,
                 after: after(None),
-                reasons: vec![format!("a bucket cannot move from {} to {}", cur.region, spec.store.region())],
+                reasons: vec![format!(
+                    "a bucket cannot move from {} to {}",
+                    cur.region,
+                    spec.store.region()
+                )],
             };
         }
         let tags_differ = cur.tags.as_ref().is_some_and(|t| t != &spec.tags);
-        let versioning_differs = matches!((spec.versioning, cur.versioning), (Some(want), Some(have)) if want != have);
-        let action = if tags_differ || versioning_differs { Action::Update } else { Action::NoOp };
-        Planned { action, after: after(Some(cur)), reasons: vec![] }
+        let versioning_differs =
+            matches!((spec.versioning, cur.versioning), (Some(want), Some(have)) if want != have);
+        let action = if tags_differ || versioning_differs {
+            Action::Update
+        } else {
+            Action::NoOp
+        };
+        Planned {
+            action,
+            after: after(Some(cur)),
+            reasons: vec![],
+        }
     }
 
-    async fn apply(&self, ctx: &Ctx, _: &str, spec: &BucketSpec, current: Option<&BucketState>, action: Action) -> Result<BucketState, ProviderError> {
+    async fn apply(
+        &self,
+        ctx: &Ctx,
+        _: &str,
+        spec: &BucketSpec,
+        current: Option<&BucketState>,
+        action: Action,
+    ) -> Result<BucketState, ProviderError> {
         let client = self.client(ctx, spec).await?;
         let b = &spec.bucket;
         let mut current = current.cloned();
@@ -219,7 +396,9 @@ impl Resource for S3Bucket {
             let mut req = client.create_bucket().bucket(b);
             let region = spec.store.region();
             if region != "us-east-1" {
-                let c = CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region.as_str())).build();
+                let c = CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(region.as_str()))
+                    .build();
                 req = req.create_bucket_configuration(c);
             }
             match req.send().await.map_err(classify) {
@@ -227,30 +406,58 @@ impl Resource for S3Bucket {
                 // An interrupted earlier run created it: adopt it.
                 Err(Failure::Service { code, .. }) if code == "BucketAlreadyOwnedByYou" => {}
                 Err(Failure::Service { code, .. }) if code == "BucketAlreadyExists" => {
-                    return Err(ProviderError::Refused(format!("bucket name `{b}` is taken by another account; choose another name")));
+                    return Err(ProviderError::Refused(format!(
+                        "bucket name `{b}` is taken by another account; choose another name"
+                    )));
                 }
                 Err(f) => return Err(f.into_error(format!("CreateBucket {b}"))),
             }
-            current = match self.observe(&client, spec).await.map_err(|f| f.into_error(format!("HeadBucket {b}")))? {
+            current = match self
+                .observe(&client, spec)
+                .await
+                .map_err(|f| f.into_error(format!("HeadBucket {b}")))?
+            {
                 Observed::Present(s) => Some(s),
                 _ => None,
             };
         }
         self.converge(&client, spec, current.as_ref()).await?;
-        match self.observe(&client, spec).await.map_err(|f| f.into_error(format!("HeadBucket {b}")))? {
+        match self
+            .observe(&client, spec)
+            .await
+            .map_err(|f| f.into_error(format!("HeadBucket {b}")))?
+        {
             Observed::Present(s) => Ok(s),
-            _ => Err(ProviderError::Api { operation: format!("HeadBucket {b}"), message: "the bucket is not there after creating it".into(), status: None }),
+            _ => Err(ProviderError::Api {
+                operation: format!("HeadBucket {b}"),
+                message: "the bucket is not there after creating it".into(),
+                status: None,
+            }),
         }
     }
 
-    async fn delete(&self, ctx: &Ctx, _: &str, spec: &BucketSpec, _: &BucketState) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _: &str,
+        spec: &BucketSpec,
+        _: &BucketState,
+    ) -> Result<(), ProviderError> {
         let client = self.client(ctx, spec).await?;
         let b = &spec.bucket;
-        let listing = client.list_objects_v2().bucket(b).max_keys(1).send().await.map_err(classify);
+        let listing = client
+            .list_objects_v2()
+            .bucket(b)
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(classify);
         match listing {
             Ok(out) if out.key_count().unwrap_or(0) > 0 || !out.contents().is_empty() => {
                 if !spec.force_destroy {
-                    return Err(ProviderError::Refused(format!("bucket `{b}` is not empty; forge will not delete its objects unless the bucket has `force_destroy: true`")));
+                    return Err(ProviderError::Refused(format!(
+                        "bucket `{b}` is not empty; forge will not delete its objects unless the bucket has `force_destroy: true`"
+                    )));
                 }
                 self.empty(&client, b).await?;
             }
@@ -263,10 +470,18 @@ impl Resource for S3Bucket {
             Err(Failure::Service { code, .. }) if code == "NoSuchBucket" => return Ok(()),
             Err(f) => return Err(f.into_error(format!("ListObjectsV2 {b}"))),
         }
-        match client.delete_bucket().bucket(b).send().await.map_err(classify) {
+        match client
+            .delete_bucket()
+            .bucket(b)
+            .send()
+            .await
+            .map_err(classify)
+        {
             Ok(_) => Ok(()),
             Err(f) if f.code() == Some("NoSuchBucket") => Ok(()),
-            Err(f) if f.code() == Some("BucketNotEmpty") => Err(ProviderError::Refused(format!("bucket `{b}` is not empty (objects were added while deleting it)"))),
+            Err(f) if f.code() == Some("BucketNotEmpty") => Err(ProviderError::Refused(format!(
+                "bucket `{b}` is not empty (objects were added while deleting it)"
+            ))),
             Err(f) => Err(f.into_error(format!("DeleteBucket {b}"))),
         }
     }
@@ -277,11 +492,24 @@ mod tests {
     use super::*;
 
     fn spec() -> BucketSpec {
-        BucketSpec { bucket: "b1".into(), store: StoreSpec::default(), tags: BTreeMap::from([("k".into(), "v".into())]), versioning: Some(true), force_destroy: false }
+        BucketSpec {
+            bucket: "b1".into(),
+            store: StoreSpec::default(),
+            tags: BTreeMap::from([("k".into(), "v".into())]),
+            versioning: Some(true),
+            force_destroy: false,
+        }
     }
 
     fn state() -> BucketState {
-        BucketState { bucket: "b1".into(), region: "us-east-1".into(), arn: "arn:aws:s3:::b1".into(), tags: Some(BTreeMap::from([("k".into(), "v".into())])), versioning: Some(true), endpoint: None }
+        BucketState {
+            bucket: "b1".into(),
+            region: "us-east-1".into(),
+            arn: "arn:aws:s3:::b1".into(),
+            tags: Some(BTreeMap::from([("k".into(), "v".into())])),
+            versioning: Some(true),
+            endpoint: None,
+        }
     }
 
     #[test]
@@ -289,11 +517,20 @@ mod tests {
         let r = S3Bucket::new();
         assert_eq!(r.plan(&spec(), None).action, Action::Create);
         assert_eq!(r.plan(&spec(), Some(&state())).action, Action::NoOp);
-        let retagged = BucketState { tags: Some(BTreeMap::new()), ..state() };
+        let retagged = BucketState {
+            tags: Some(BTreeMap::new()),
+            ..state()
+        };
         assert_eq!(r.plan(&spec(), Some(&retagged)).action, Action::Update);
-        let unversioned = BucketState { versioning: Some(false), ..state() };
+        let unversioned = BucketState {
+            versioning: Some(false),
+            ..state()
+        };
         assert_eq!(r.plan(&spec(), Some(&unversioned)).action, Action::Update);
-        let moved = BucketState { region: "eu-west-1".into(), ..state() };
+        let moved = BucketState {
+            region: "eu-west-1".into(),
+            ..state()
+        };
         let p = r.plan(&spec(), Some(&moved));
         assert_eq!(p.action, Action::Replace);
         assert!(p.reasons[0].contains("eu-west-1"));
@@ -302,7 +539,11 @@ mod tests {
     #[test]
     fn stores_without_tagging_do_not_diff_tags() {
         let r = S3Bucket::new();
-        let no_tagging = BucketState { tags: None, versioning: None, ..state() };
+        let no_tagging = BucketState {
+            tags: None,
+            versioning: None,
+            ..state()
+        };
         assert_eq!(r.plan(&spec(), Some(&no_tagging)).action, Action::NoOp);
     }
 }

@@ -40,7 +40,9 @@ pub struct StoreSpec {
 impl StoreSpec {
     /// The region to use.
     pub fn region(&self) -> String {
-        self.region.clone().unwrap_or_else(|| crate::config::defaults::REGION.to_string())
+        self.region
+            .clone()
+            .unwrap_or_else(|| crate::config::defaults::REGION.to_string())
     }
 
     /// A label for messages: the endpoint, or `AWS`.
@@ -66,33 +68,60 @@ pub struct Clients {
 
 impl Clients {
     /// The client for `store`.
-    pub async fn get(&self, ctx: &Ctx, store: &StoreSpec) -> Result<aws_sdk_s3::Client, ClientError> {
+    pub async fn get(
+        &self,
+        ctx: &Ctx,
+        store: &StoreSpec,
+    ) -> Result<aws_sdk_s3::Client, ClientError> {
         let key = serde_json::to_string(store).unwrap_or_default();
-        if let Some(c) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(c) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return Ok(c.clone());
         }
         let secret = |s: &SecretSpec| match ctx.secrets.resolve(s) {
             Ok(v) => Ok(v),
-            Err(SecretError::NotGenerated(k)) => Err(ClientError::NotYet(format!("its access keys (`{k}`) are not generated yet"))),
+            Err(SecretError::NotGenerated(k)) => Err(ClientError::NotYet(format!(
+                "its access keys (`{k}`) are not generated yet"
+            ))),
             Err(e) => Err(ClientError::Provider(e.into())),
         };
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(aws_config::Region::new(store.region()))
             .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .timeout_config(TimeoutConfig::builder().connect_timeout(Duration::from_secs(3)).operation_attempt_timeout(Duration::from_secs(60)).build());
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(3))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
         if let Some(p) = &store.profile {
             loader = loader.profile_name(p);
         }
         if let (Some(ak), Some(sk)) = (&store.access_key, &store.secret_key) {
-            loader = loader.credentials_provider(Credentials::new(secret(ak)?, secret(sk)?, None, None, "forge.yaml"));
+            loader = loader.credentials_provider(Credentials::new(
+                secret(ak)?,
+                secret(sk)?,
+                None,
+                None,
+                "forge.yaml",
+            ));
         }
         if let Some(e) = &store.endpoint {
             loader = loader.endpoint_url(e);
         }
         let shared = loader.load().await;
-        let conf = aws_sdk_s3::config::Builder::from(&shared).force_path_style(store.path_style.unwrap_or(store.endpoint.is_some())).build();
+        let conf = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(store.path_style.unwrap_or(store.endpoint.is_some()))
+            .build();
         let client = aws_sdk_s3::Client::from_conf(conf);
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, client.clone());
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, client.clone());
         Ok(client)
     }
 }
@@ -114,19 +143,46 @@ pub enum Failure {
 }
 
 /// Classifies an SDK error.
-pub fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(err: SdkError<E, R>) -> Failure
-where
-    R: HttpStatus,
-{
+pub fn classify<
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HttpStatus,
+>(
+    err: SdkError<E, R>,
+) -> Failure {
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
             let status = se.raw().status();
-            let code = e.code().map(str::to_string).unwrap_or_else(|| if status == 404 { "NotFound".into() } else { format!("HTTP {status}") });
-            let message = e.message().map(|m| format!("{code}: {m}")).unwrap_or_else(|| code.clone());
-            Failure::Service { code, status, message }
+            let code = e.code().map(str::to_string).unwrap_or_else(|| {
+                if status == 404 {
+                    "NotFound".into()
+                } else {
+                    format!("HTTP {status}")
+                }
+            });
+            let message = match (e.message(), e.code(), status) {
+                (Some(m), _, _) => format!("{code}: {m}"),
+                // HEAD responses carry no body, so no error code: say what the status means.
+                (None, None, 403) => {
+                    "access denied (HTTP 403): the keys are wrong or not allowed to do this"
+                        .to_string()
+                }
+                (None, None, 404) => "not found (HTTP 404)".to_string(),
+                (None, None, s) if s >= 300 => format!("HTTP {s}"),
+                (None, None, _) => {
+                    format!("{code}: unexpected response: {}", DisplayErrorContext(&err))
+                }
+                (None, Some(_), _) => code.clone(),
+            };
+            Failure::Service {
+                code,
+                status,
+                message,
+            }
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Failure::Unreachable(DisplayErrorContext(&err).to_string()),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            Failure::Unreachable(DisplayErrorContext(&err).to_string())
+        }
         _ => Failure::Unreachable(DisplayErrorContext(&err).to_string()),
     }
 }
@@ -147,8 +203,18 @@ impl Failure {
     /// As a provider error for `operation`.
     pub fn into_error(self, operation: String) -> ProviderError {
         match self {
-            Failure::Service { status, message, .. } => ProviderError::Api { operation, message, status: Some(status) },
-            Failure::Unreachable(message) => ProviderError::Api { operation, message, status: None },
+            Failure::Service {
+                status, message, ..
+            } => ProviderError::Api {
+                operation,
+                message,
+                status: Some(status),
+            },
+            Failure::Unreachable(message) => ProviderError::Api {
+                operation,
+                message,
+                status: None,
+            },
         }
     }
 

@@ -1,0 +1,10 @@
+//! Integration tests: the real `forge` binary against real servers (moto, s3s-fs),
+//! started by the harness in `tests/support`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod lock;
+mod recovery;
+mod s3;

@@ -1,0 +1,96 @@
+//! Running the real `forge` binary in a project directory of its own.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A project directory with a forge.yaml.
+pub struct Project {
+    /// The directory (deleted on drop).
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A project holding `yaml` as forge.yaml.
+    pub fn new(yaml: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("forge.yaml"), yaml).expect("write forge.yaml");
+        Self { dir }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Replaces forge.yaml.
+    pub fn write(&self, yaml: &str) {
+        std::fs::write(self.dir.path().join("forge.yaml"), yaml).expect("write forge.yaml");
+    }
+
+    /// `forge ARGS` in the project, with a clean, deterministic environment.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_forge"));
+        c.args(args).current_dir(self.dir.path());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AWS_") || k.starts_with("FORGE_") {
+                c.env_remove(k);
+            }
+        }
+        c.env("NO_COLOR", "1")
+            .env("USER", "tester")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        c
+    }
+
+    /// Runs `forge ARGS` to completion.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.cmd(args).output().expect("run forge");
+        Run::from(out)
+    }
+
+    /// The state file.
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.path().join(".forge/state.json")
+    }
+
+    /// The state as JSON.
+    pub fn state(&self) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(self.state_path()).expect("state file"))
+            .expect("state json")
+    }
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// stdout.
+    pub stdout: String,
+    /// stderr.
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Self {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Panics with both streams unless the exit code is `code`.
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "exit code {} (wanted {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}

@@ -1,0 +1,13 @@
+//! Test support: the servers the integration tests start themselves, the
+//! fault-injecting proxy, and a runner for the real `forge` binary.
+//!
+//! Every server is started once per test binary, on free ports, and stopped when the
+//! binary exits, however it exits (see [`process`]).
+
+#![allow(dead_code)]
+
+pub mod forge;
+pub mod http;
+pub mod process;
+pub mod proxy;
+pub mod servers;
