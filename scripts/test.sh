@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, from nothing: installs and builds the test servers (cached
+# outside the clone), checks formatting and lints, and runs every test. The tests start
+# the servers themselves.
+#
+#   scripts/test.sh            # everything
+#   SKIP_LINT=1 scripts/test.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+t0=$(date +%s)
+log() { printf '[test.sh %s +%ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - t0 ))" "$*" >&2; }
+
+log "installing test servers (moto, s3s-fs)"
+scripts/install-test-servers.sh
+if [ -x tests/peers/build.sh ]; then
+  log "building real test peers (Kubernetes control plane)"
+  tests/peers/build.sh kube
+fi
+if [ -z "${SKIP_LINT:-}" ]; then
+  log "cargo fmt --check"
+  cargo fmt --check
+  log "cargo clippy"
+  cargo clippy --all-targets --locked -- -D warnings
+fi
+log "cargo test"
+cargo test --locked
+log "all green in $(( $(date +%s) - t0 ))s"
