@@ -451,11 +451,32 @@ async fn a_server_that_is_not_there_yet_plans_as_create() {
 }
 
 #[tokio::test]
+async fn a_missing_tool_warns_in_plan_and_fails_in_apply() {
+    let h = h();
+    h.fake.world().tool_missing = true;
+    let config = cfg(vec![fake("a", "1", &[])]);
+    let plan = h.plan(&config).await;
+    assert_eq!(actions(&plan), vec![("fake.a".into(), Action::Create)]);
+    assert_eq!(plan.warnings.len(), 1);
+    assert!(
+        plan.warnings[0]
+            .message
+            .contains("`fakectl` is not installed")
+    );
+    let report = h.apply_plan(&config, &plan, 10).await;
+    assert!(matches!(
+        report.failed[0].2,
+        ProviderError::ToolMissing { .. }
+    ));
+}
+
+#[tokio::test]
 async fn refresh_false_trusts_state() {
     let h = h();
     let config = cfg(vec![fake("a", "1", &[])]);
     h.apply(&config).await;
     h.fake.world().objects.clear();
+    let reads_before = h.fake.calls("read").len();
     let store = h.store();
     let graph = ResourceGraph::build(&config, store.state()).expect("graph");
     let obs = Observations::from_state(&graph, store.state());
@@ -467,9 +488,16 @@ async fn refresh_false_trusts_state() {
     }
     .plan(&obs, &Selection::all(), &PlanOptions::default())
     .expect("plan");
-    assert!(!plan.has_changes());
-    let reads_before = h.fake.calls("read").len();
-    assert_eq!(h.fake.calls("read").len(), reads_before);
+    assert!(
+        !plan.has_changes(),
+        "the object is gone, but state says it is there"
+    );
+    assert_eq!(h.fake.calls("read").len(), reads_before, "nothing was read");
+    drop(store);
+    assert!(
+        h.plan(&config).await.has_changes(),
+        "a refreshing plan sees it is gone"
+    );
 }
 
 #[tokio::test]

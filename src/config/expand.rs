@@ -723,77 +723,100 @@ impl<'a> Expander<'a> {
                 b.iter().map(dep).collect(),
             );
             let role = self.push("iam_role", &base, c.name.span, json!({"name": base, "aws": aws_store, "policy_arn": format!("${{iam_policy.{base}.arn}}"), "tags": tags}), policy.iter().map(dep).collect());
-            let mut sf_deps = Vec::new();
-            if let Some(s) = &l2c.snowflake {
-                let conn = json!({"connection": s.connection, "admin_role": s.admin_role.clone().unwrap_or_else(|| d::ADMIN_ROLE.into())});
-                let db = s.database.clone().unwrap_or_else(|| sf.clone());
-                let schema = s
-                    .schema
-                    .clone()
-                    .unwrap_or_else(|| d::SNOWFLAKE_SCHEMA.into());
-                let vol = self.push("snowflake_external_volume", &sf, c.name.span, json!({"snowflake": conn, "name": sf, "bucket": bucket, "role_arn": format!("${{iam_role.{base}.arn}}")}), role.iter().map(dep).collect());
-                let trust = self.push("iam_role_trust", &base, c.name.span, json!({"aws": aws_store, "role": base, "iam_user_arn": format!("${{snowflake_external_volume.{sf}.iam_user_arn}}"), "external_id": format!("${{snowflake_external_volume.{sf}.external_id}}")}), vol.iter().map(dep).collect());
-                let integ = self.push(
-                    "snowflake_catalog_integration",
-                    &sf,
-                    c.name.span,
-                    json!({"snowflake": conn, "name": sf}),
-                    vec![],
+            // Copy each table to the bucket (smart sync, paths rewritten).
+            let mut syncs = Vec::new();
+            for (tc, ns, t, span) in tables.iter().filter(|t| t.0 == cat) {
+                let sync_name = format!("{tc}/{ns}/{t}");
+                let mut deps: Vec<Dep> = b.iter().map(dep).collect();
+                deps.push(Dep {
+                    target: format!("polaris_table.{sync_name}"),
+                    span: *span,
+                });
+                let spec = json!({
+                    "source": {"bucket": local_bucket, "store": self.stores.get("local").map(|s| s.0.clone())},
+                    "target": {"bucket": bucket, "store": aws_store},
+                    "catalog": tc, "namespace": ns, "table": t,
+                });
+                let sync = self.push(
+                    "l2c_table_sync",
+                    &sync_name,
+                    span.unwrap_or(c.name.span),
+                    spec,
+                    deps,
                 );
-                let dbr = self.push(
-                    "snowflake_database",
-                    &db,
-                    c.name.span,
-                    json!({"snowflake": conn, "name": db}),
-                    vec![],
+                syncs.push((
+                    sync,
+                    sync_name,
+                    ns.clone(),
+                    t.clone(),
+                    span.unwrap_or(c.name.span),
+                ));
+            }
+            let Some(s) = &l2c.snowflake else { continue };
+            let conn = json!({"connection": s.connection, "admin_role": s.admin_role.clone().unwrap_or_else(|| d::ADMIN_ROLE.into())});
+            let db = s.database.clone().unwrap_or_else(|| sf.clone());
+            let schema = s
+                .schema
+                .clone()
+                .unwrap_or_else(|| d::SNOWFLAKE_SCHEMA.into());
+            let span = c.name.span;
+            let vol = self.push("snowflake_external_volume", &sf, span, json!({"snowflake": conn, "name": sf, "bucket": bucket, "role_arn": format!("${{iam_role.{base}.arn}}")}), role.iter().map(dep).collect());
+            // The role's trust can name Snowflake's IAM user only once the volume exists.
+            let trust_spec = json!({
+                "aws": aws_store, "role": base,
+                "iam_user_arn": format!("${{snowflake_external_volume.{sf}.iam_user_arn}}"),
+                "external_id": format!("${{snowflake_external_volume.{sf}.external_id}}"),
+            });
+            let trust = self.push(
+                "iam_role_trust",
+                &base,
+                span,
+                trust_spec,
+                vol.iter().map(dep).collect(),
+            );
+            let integ = self.push(
+                "snowflake_catalog_integration",
+                &sf,
+                span,
+                json!({"snowflake": conn, "name": sf}),
+                vec![],
+            );
+            let dbr = self.push(
+                "snowflake_database",
+                &db,
+                span,
+                json!({"snowflake": conn, "name": db}),
+                vec![],
+            );
+            let sch = self.push(
+                "snowflake_schema",
+                &format!("{db}.{schema}"),
+                span,
+                json!({"snowflake": conn, "database": db, "name": schema}),
+                dbr.iter().map(dep).collect(),
+            );
+            let role_deps: Vec<Dep> = vol.iter().chain(&integ).chain(&sch).map(dep).collect();
+            let role_spec = json!({"snowflake": conn, "name": sf, "user": s.user, "database": db, "schema": schema, "external_volume": sf, "catalog_integration": sf});
+            let sa = self.push("snowflake_role", &sf, span, role_spec, role_deps);
+            for (sync, sync_name, ns, t, tspan) in syncs {
+                let sf_table = format!(
+                    "{}_{}",
+                    ns.to_uppercase().replace(['.', '-'], "_"),
+                    t.to_uppercase().replace('-', "_")
                 );
-                let sch = self.push(
-                    "snowflake_schema",
-                    &format!("{db}.{schema}"),
-                    c.name.span,
-                    json!({"snowflake": conn, "database": db, "name": schema}),
-                    dbr.iter().map(dep).collect(),
+                let deps: Vec<Dep> = sa.iter().chain(&trust).chain(&sync).map(dep).collect();
+                let spec = json!({
+                    "snowflake": conn, "database": db, "schema": schema, "name": sf_table, "role": sf,
+                    "external_volume": sf, "catalog_integration": sf,
+                    "metadata_file_path": format!("${{l2c_table_sync.{sync_name}.metadata_file_path}}"),
+                });
+                self.push(
+                    "snowflake_iceberg_table",
+                    &format!("{db}.{schema}.{sf_table}"),
+                    tspan,
+                    spec,
+                    deps,
                 );
-                let mut role_deps: Vec<Dep> = Vec::new();
-                role_deps.extend(vol.iter().map(dep));
-                role_deps.extend(integ.iter().map(dep));
-                role_deps.extend(sch.iter().map(dep));
-                let sa = self.push("snowflake_role", &sf, c.name.span, json!({"snowflake": conn, "name": sf, "user": s.user, "database": db, "schema": schema, "external_volume": sf, "catalog_integration": sf}), role_deps);
-                sf_deps.extend(sa.iter().map(dep));
-                sf_deps.extend(trust.iter().map(dep));
-                for (tc, ns, t, span) in tables.iter().filter(|t| t.0 == cat) {
-                    let sync_name = format!("{tc}/{ns}/{t}");
-                    let sync_deps: Vec<Dep> = b
-                        .iter()
-                        .map(dep)
-                        .chain(std::iter::once(Dep {
-                            target: format!("polaris_table.{sync_name}"),
-                            span: *span,
-                        }))
-                        .collect();
-                    let sync = self.push("l2c_table_sync", &sync_name, span.unwrap_or(c.name.span), json!({"source": {"bucket": local_bucket, "store": self.stores.get("local").map(|s| s.0.clone())}, "target": {"bucket": bucket, "store": aws_store}, "catalog": tc, "namespace": ns, "table": t}), sync_deps);
-                    let sf_table = format!(
-                        "{}_{}",
-                        ns.to_uppercase().replace(['.', '-'], "_"),
-                        t.to_uppercase().replace('-', "_")
-                    );
-                    let mut deps = sf_deps.clone();
-                    deps.extend(sync.iter().map(dep));
-                    self.push("snowflake_iceberg_table", &format!("{db}.{schema}.{sf_table}"), span.unwrap_or(c.name.span), json!({"snowflake": conn, "database": db, "schema": schema, "name": sf_table, "role": sf, "external_volume": sf, "catalog_integration": sf, "metadata_file_path": format!("${{l2c_table_sync.{sync_name}.metadata_file_path}}")}), deps);
-                }
-            } else {
-                for (tc, ns, t, span) in tables.iter().filter(|t| t.0 == cat) {
-                    let sync_name = format!("{tc}/{ns}/{t}");
-                    let sync_deps: Vec<Dep> = b
-                        .iter()
-                        .map(dep)
-                        .chain(std::iter::once(Dep {
-                            target: format!("polaris_table.{sync_name}"),
-                            span: *span,
-                        }))
-                        .collect();
-                    self.push("l2c_table_sync", &sync_name, span.unwrap_or(c.name.span), json!({"source": {"bucket": local_bucket, "store": self.stores.get("local").map(|s| s.0.clone())}, "target": {"bucket": bucket, "store": aws_store}, "catalog": tc, "namespace": ns, "table": t}), sync_deps);
-                }
             }
         }
     }

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 /// A byte range in the source text.
@@ -339,38 +339,6 @@ impl<'de> Visitor<'de> for RawVisitor {
             entries.push((key, value));
         }
         Ok(RawValue::Map(entries))
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    /// Only used when a node is embedded in another serde format; spans are lost.
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = deserializer
-            .deserialize_any(RawVisitor)
-            .map_err(de::Error::custom)?;
-        fn plain(raw: RawValue) -> Node {
-            let value = match raw {
-                RawValue::Null => Value::Null,
-                RawValue::Bool(b) => Value::Bool(b),
-                RawValue::Int(i) => Value::Int(i),
-                RawValue::UInt(u) => Value::UInt(u),
-                RawValue::Float(f) => Value::Float(f),
-                RawValue::Str(s) => Value::Str(s),
-                RawValue::Seq(items) => {
-                    Value::Seq(items.into_iter().map(|s| plain(s.value)).collect())
-                }
-                RawValue::Map(e) => Value::Map(
-                    e.into_iter()
-                        .map(|(k, v)| (plain(k.value), plain(v.value)))
-                        .collect(),
-                ),
-            };
-            Node {
-                value,
-                span: Span::default(),
-            }
-        }
-        Ok(plain(raw))
     }
 }
 

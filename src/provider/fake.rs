@@ -60,6 +60,8 @@ pub struct World {
     pub max_running: usize,
     /// `read` reports the server as not there yet.
     pub unavailable: bool,
+    /// The tool this kind needs is not installed: `read` and `apply` say so.
+    pub tool_missing: bool,
     next_id: u64,
 }
 
@@ -145,6 +147,12 @@ impl Resource for FakeResource {
             name: name.to_string(),
         });
         let w = self.world();
+        if w.tool_missing {
+            return Err(ProviderError::ToolMissing {
+                tool: "fakectl".into(),
+                hint: "install fakectl".into(),
+            });
+        }
         if w.unavailable {
             return Ok(Observed::Unavailable("fake server not started".into()));
         }
@@ -194,6 +202,12 @@ impl Resource for FakeResource {
             (Action::Import, _) => "import",
             _ => "create",
         };
+        if self.world().tool_missing {
+            return Err(ProviderError::ToolMissing {
+                tool: "fakectl".into(),
+                hint: "install fakectl".into(),
+            });
+        }
         self.enter(op, name).await?;
         let mut w = self.world();
         if let Some(existing) = w.objects.get(name).cloned() {

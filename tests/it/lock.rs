@@ -39,12 +39,7 @@ fn a_second_run_fails_at_once_naming_the_holder_then_waits_when_asked() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let t = Instant::now();
-    let second = p
-        .cmd(&["plan"])
-        .env("K", "testing")
-        .output()
-        .expect("second forge");
-    let second: crate::support::forge::Run = second.into();
+    let second = p.run_env(&["plan"], &[("K", "testing")]);
     assert!(t.elapsed() < Duration::from_secs(2), "fails at once");
     assert_eq!(second.code, 4, "{}", second.stderr);
     assert!(
@@ -60,16 +55,8 @@ fn a_second_run_fails_at_once_naming_the_holder_then_waits_when_asked() {
         second.stderr
     );
     // With --lock-timeout it waits for the first run to finish.
-    let waited = p
-        .cmd(&["plan", "--lock-timeout", "60s"])
-        .env("K", "testing")
-        .output()
-        .expect("third forge");
-    assert!(
-        waited.status.success(),
-        "{}",
-        String::from_utf8_lossy(&waited.stderr)
-    );
+    let waited = p.run_env(&["plan", "--lock-timeout", "60s"], &[("K", "testing")]);
+    waited.expect_code(0);
     assert!(first.wait().expect("first").success());
     // A holder killed with SIGKILL leaves no lock behind.
     let mut killed = p
@@ -90,14 +77,6 @@ fn a_second_run_fails_at_once_naming_the_holder_then_waits_when_asked() {
     killed.kill().expect("kill");
     killed.wait().expect("reap");
     proxy.clear();
-    let after = p
-        .cmd(&["plan"])
-        .env("K", "testing")
-        .output()
-        .expect("forge");
-    assert!(
-        after.status.success(),
-        "{}",
-        String::from_utf8_lossy(&after.stderr)
-    );
+    let after = p.run_env(&["plan"], &[("K", "testing")]);
+    after.expect_code(0);
 }

@@ -68,23 +68,11 @@ fn sigkill_mid_apply_then_apply_completes_without_duplicates() {
         "killed before the end: {statuses:?}"
     );
     proxy.clear();
-    let plan = p
-        .cmd(&["plan"])
-        .env("K", "testing")
-        .output()
-        .expect("forge");
-    let plan = String::from_utf8_lossy(&plan.stdout).to_string();
+    let plan = p.run_env(&["plan"], &[("K", "testing")]);
+    let plan = plan.stdout;
     assert!(plan.contains("an earlier apply was interrupted"), "{plan}");
-    let run = p
-        .cmd(&["apply", "--auto-approve"])
-        .env("K", "testing")
-        .output()
-        .expect("forge");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let run = p.run_env(&["apply", "--auto-approve"], &[("K", "testing")]);
+    run.expect_code(0);
     let listed = boto3(
         s,
         &format!(
@@ -104,21 +92,9 @@ fn sigkill_mid_apply_then_apply_completes_without_duplicates() {
             .values()
             .all(|r| r["status"] == "ready")
     );
-    let again = p
-        .cmd(&["plan", "--detailed-exitcode"])
-        .env("K", "testing")
-        .output()
-        .expect("forge");
-    assert_eq!(
-        again.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&again.stdout)
-    );
-    p.cmd(&["destroy", "--auto-approve"])
-        .env("K", "testing")
-        .output()
-        .expect("forge");
+    let again = p.run_env(&["plan", "--detailed-exitcode"], &[("K", "testing")]);
+    again.expect_code(0);
+    p.run_env(&["destroy", "--auto-approve"], &[("K", "testing")]);
 }
 
 #[test]
@@ -141,18 +117,10 @@ fn server_errors_fail_only_their_resource_and_the_next_apply_converges() {
         "stores:\n  - name: aws\n    endpoint: {}\n    access_key: {{env: K}}\n    secret_key: {{env: K}}\nbuckets:\n  - name: {good}\n    store: aws\n  - name: {bad}\n    store: aws\nfiles:\n  - name: after-bad\n    path: marker.txt\n    content: \"${{s3_bucket.{bad}.arn}}\"\n",
         proxy.endpoint()
     ));
-    let run = p
-        .cmd(&["apply", "--auto-approve"])
-        .env("K", "testing")
-        .output()
-        .expect("forge");
-    let out = String::from_utf8_lossy(&run.stdout).to_string();
-    assert_eq!(
-        run.status.code(),
-        Some(3),
-        "{out}\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let out = p
+        .run_env(&["apply", "--auto-approve"], &[("K", "testing")])
+        .expect_code(3)
+        .stdout;
     assert!(out.contains(&format!("failed  s3_bucket.{bad}")), "{out}");
     assert!(
         out.contains(&format!(
@@ -165,23 +133,12 @@ fn server_errors_fail_only_their_resource_and_the_next_apply_converges() {
         "ready"
     );
     // The fault is gone: the next apply finishes the rest.
-    let run = p
-        .cmd(&["apply", "--auto-approve"])
-        .env("K", "testing")
-        .output()
-        .expect("forge");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stdout)
-    );
+    let run = p.run_env(&["apply", "--auto-approve"], &[("K", "testing")]);
+    run.expect_code(0);
     assert!(
         std::fs::read_to_string(p.path().join("marker.txt"))
             .expect("marker")
             .contains(&bad)
     );
-    p.cmd(&["destroy", "--auto-approve"])
-        .env("K", "testing")
-        .output()
-        .expect("forge");
+    p.run_env(&["destroy", "--auto-approve"], &[("K", "testing")]);
 }

@@ -94,3 +94,14 @@ impl Run {
         self
     }
 }
+
+impl Project {
+    /// Runs `forge ARGS` with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut c = self.cmd(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("run forge").into()
+    }
+}
