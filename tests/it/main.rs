@@ -6,5 +6,6 @@ mod support;
 
 mod cli;
 mod lock;
+mod peers;
 mod recovery;
 mod s3;
