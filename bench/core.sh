@@ -45,22 +45,34 @@ mkdir -p "$work/p"
 cat > "$work/head.sh" <<SH
 for i in \$(seq $n); do aws s3api head-bucket --bucket bench-\$i --endpoint-url $ep >/dev/null; done
 SH
+cat > "$work/head.py" <<PY
+import boto3
+s3 = boto3.client("s3", endpoint_url="$ep")
+for i in range(1, $n + 1):
+    s3.head_bucket(Bucket=f"bench-{i}")
+PY
+cat > "$work/create.py" <<PY
+import boto3
+s3 = boto3.client("s3", endpoint_url="$ep")
+for i in range(1, $n + 1):
+    s3.create_bucket(Bucket=f"py-{i}")
+PY
 cat > "$work/create.sh" <<SH
 for i in \$(seq $n); do aws s3api create-bucket --bucket cli-\$i --endpoint-url $ep >/dev/null; done
 SH
 cat > "$work/delete.sh" <<SH
-for i in \$(seq $n); do aws s3api delete-bucket --bucket cli-\$i --endpoint-url $ep >/dev/null 2>&1 || true; done
+python3 -c "import boto3; s3 = boto3.client('s3', endpoint_url='$ep'); [s3.delete_bucket(Bucket=f'{p}-{i}') for p in ('cli', 'py') for i in range(1, $n + 1) if any(b['Name'] == f'{p}-{i}' for b in s3.list_buckets()['Buckets'])]"
 SH
 "$FORGE" -f "$work/p/forge.yaml" apply --auto-approve >/dev/null
 
-echo "## no-op refresh of $n buckets: forge plan vs an aws-cli head-bucket loop"
+echo "## no-op refresh of $n buckets: forge plan vs an aws-cli head-bucket loop vs one sequential boto3 process (the replaced tool's way)"
 hyperfine --warmup 1 --runs 10 --export-markdown "$OUT/noop-plan.md" \
-  "$FORGE -f $work/p/forge.yaml plan --detailed-exitcode" "bash $work/head.sh"
+  "$FORGE -f $work/p/forge.yaml plan --detailed-exitcode" "bash $work/head.sh" "python3 $work/head.py"
 
-echo "## create $n buckets: forge apply vs an aws-cli create-bucket loop"
+echo "## create $n buckets: forge apply vs an aws-cli create-bucket loop vs sequential boto3"
 hyperfine --runs 5 --export-markdown "$OUT/create.md" \
   --prepare "$FORGE -f $work/p/forge.yaml destroy --auto-approve >/dev/null; bash $work/delete.sh" \
-  "$FORGE -f $work/p/forge.yaml apply --auto-approve" "bash $work/create.sh"
+  "$FORGE -f $work/p/forge.yaml apply --auto-approve" "bash $work/create.sh" "python3 $work/create.py"
 "$FORGE" -f "$work/p/forge.yaml" destroy --auto-approve >/dev/null
 echo "binary: $(stat -c %s "$FORGE") bytes"
 echo "results in $OUT/*.md"

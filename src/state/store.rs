@@ -50,6 +50,7 @@ pub enum StoreError {
 pub struct StateStore {
     dir: PathBuf,
     state: State,
+    backed_up: bool,
     _lock: StateLock,
 }
 
@@ -77,6 +78,7 @@ impl StateStore {
         Ok(Self {
             dir,
             state,
+            backed_up: false,
             _lock: lock,
         })
     }
@@ -101,7 +103,8 @@ impl StateStore {
         self.dir.join("state.json")
     }
 
-    /// Writes the state: serial + 1, atomically, mode 0600, previous version kept as a backup.
+    /// Writes the state: serial + 1, atomically, mode 0600. The first save of a run keeps
+    /// the state as it was before the run in `state.json.backup`.
     pub fn save(&mut self) -> Result<(), StoreError> {
         self.state.serial += 1;
         self.state.forge_version = env!("CARGO_PKG_VERSION").to_string();
@@ -111,7 +114,7 @@ impl StateStore {
                 path: path.clone(),
                 source,
             })?;
-        if path.exists() {
+        if !self.backed_up && path.exists() {
             let backup = self.dir.join("state.json.backup");
             let old = fs::read(&path).map_err(|source| StoreError::Io {
                 op: "read",
@@ -120,7 +123,9 @@ impl StateStore {
             })?;
             write_atomic(&self.dir, &backup, &old)?;
         }
-        write_atomic(&self.dir, &path, &body)
+        write_atomic(&self.dir, &path, &body)?;
+        self.backed_up = true;
+        Ok(())
     }
 }
 
@@ -195,11 +200,16 @@ mod tests {
     #[test]
     fn saves_atomically_with_0600_and_backup() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = StateStore::open(dir.path(), "test", Duration::ZERO).expect("open");
-        store.state_mut().secrets.insert("k".into(), "v".into());
-        store.save().expect("save 1");
+        let mut first = StateStore::open(dir.path(), "test", Duration::ZERO).expect("open");
+        first.state_mut().secrets.insert("k".into(), "v".into());
+        first.save().expect("save 1");
+        drop(first);
+        // The next run backs up the state as it was before it, once.
+        let mut store = StateStore::open(dir.path(), "test", Duration::ZERO).expect("reopen");
         store.state_mut().secrets.insert("k".into(), "v2".into());
         store.save().expect("save 2");
+        store.state_mut().secrets.insert("k".into(), "v3".into());
+        store.save().expect("save 3");
         let path = store.path();
         let mode = fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
@@ -208,7 +218,7 @@ mod tests {
                 .expect("json");
         assert_eq!(backup.serial, 1);
         assert_eq!(backup.secrets["k"], "v");
-        assert_eq!(store.state().serial, 2);
+        assert_eq!(store.state().serial, 3);
         let leftovers: Vec<_> = fs::read_dir(path.parent().expect("dir"))
             .expect("ls")
             .filter_map(|e| e.ok())

@@ -401,24 +401,33 @@ impl Resource for S3Bucket {
                     .build();
                 req = req.create_bucket_configuration(c);
             }
-            match req.send().await.map_err(classify) {
-                Ok(_) => {}
-                // An interrupted earlier run created it: adopt it.
-                Err(Failure::Service { code, .. }) if code == "BucketAlreadyOwnedByYou" => {}
+            current = match req.send().await.map_err(classify) {
+                // A new bucket has no tags and no versioning: no need to read it back yet.
+                Ok(_) => Some(BucketState {
+                    bucket: b.clone(),
+                    region: region.clone(),
+                    arn: format!("arn:aws:s3:::{b}"),
+                    tags: Some(BTreeMap::new()),
+                    versioning: Some(false),
+                    endpoint: spec.store.endpoint.clone(),
+                }),
+                // An interrupted earlier run created it: adopt it as it is.
+                Err(Failure::Service { code, .. }) if code == "BucketAlreadyOwnedByYou" => {
+                    match self
+                        .observe(&client, spec)
+                        .await
+                        .map_err(|f| f.into_error(format!("HeadBucket {b}")))?
+                    {
+                        Observed::Present(s) => Some(s),
+                        _ => None,
+                    }
+                }
                 Err(Failure::Service { code, .. }) if code == "BucketAlreadyExists" => {
                     return Err(ProviderError::Refused(format!(
                         "bucket name `{b}` is taken by another account; choose another name"
                     )));
                 }
                 Err(f) => return Err(f.into_error(format!("CreateBucket {b}"))),
-            }
-            current = match self
-                .observe(&client, spec)
-                .await
-                .map_err(|f| f.into_error(format!("HeadBucket {b}")))?
-            {
-                Observed::Present(s) => Some(s),
-                _ => None,
             };
         }
         self.converge(&client, spec, current.as_ref()).await?;
