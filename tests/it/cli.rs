@@ -174,7 +174,10 @@ fn local_files_apply_plan_destroy_and_state_hygiene() {
         .mode()
         & 0o777;
     assert_eq!(state_mode, 0o600);
-    assert!(p.path().join(".forge/state.json.backup").exists());
+    assert!(
+        !p.path().join(".forge/state.json.backup").exists(),
+        "no state before this run, nothing to back up"
+    );
     // Nothing changed: one line, exit 0; detailed exit code 0.
     let run = p.run(&["plan", "--detailed-exitcode"]).expect_code(0);
     assert_eq!(
@@ -207,6 +210,14 @@ fn local_files_apply_plan_destroy_and_state_hygiene() {
     assert_eq!(
         std::fs::read_to_string(p.path().join("out/a.txt")).expect("a"),
         "first"
+    );
+    let backup: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(p.path().join(".forge/state.json.backup")).expect("backup"),
+    )
+    .expect("json");
+    assert!(
+        backup["serial"].as_u64().expect("serial") < p.state()["serial"].as_u64().expect("serial"),
+        "the backup is the state before this run"
     );
     // state list / show / rm.
     let list = p.run(&["state", "list"]).expect_code(0);
