@@ -207,6 +207,60 @@ spec:
     let mut names: Vec<&str> = names.split_whitespace().collect();
     names.sort();
     assert_eq!(names, ["db-0", "db-1"]);
+    // The EndpointSlice controller publishes the ready pods' IPs behind the Service.
+    let ips = ns.jsonpath("pods", "{.items[*].status.podIP}");
+    let mut ips: Vec<&str> = ips.split_whitespace().collect();
+    ips.sort();
+    assert_eq!(ips.len(), 2, "pod IPs: {ips:?}");
+    eventually(
+        &ns,
+        Duration::from_secs(60),
+        "EndpointSlice lists both pods",
+        || {
+            let out = ns.jsonpath(
+            "endpointslices",
+            "{.items[?(@.metadata.labels.kubernetes\\.io/service-name==\"db\")].endpoints[*].addresses[*]}",
+        );
+            let mut got: Vec<&str> = out.split_whitespace().collect();
+            got.sort();
+            (got == ips).then_some(())
+        },
+    );
+}
+
+#[test]
+fn daemonset_runs_on_the_node() {
+    let k = kube();
+    let ns = k.namespace("ds");
+    ns.apply(
+        "apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      containers:
+      - name: main
+        image: registry.k8s.io/pause:3.10
+",
+    );
+    ns.kubectl_ok(&["rollout", "status", "daemonset/agent", WAIT]);
+    let nodes = k
+        .kubectl_ok(&["get", "nodes", "-o", "name"])
+        .lines()
+        .count();
+    assert_eq!(
+        ns.jsonpath("daemonset/agent", "{.status.numberReady}"),
+        nodes.to_string()
+    );
+    if k.stand_in() {
+        assert_eq!(ns.jsonpath("pods", "{.items[*].spec.nodeName}"), NODE);
+    }
 }
 
 #[test]
