@@ -190,21 +190,30 @@ async fn run(kubeconfig: PathBuf, log: PathBuf, ready: mpsc::Sender<Result<(), S
     };
     let _ = ready.send(Ok(()));
     let (mut last_lease, mut last_status) = (Instant::now(), registered);
+    // Each call has its own timeout, so that one stuck request cannot hold up the
+    // Lease renewals (the node would turn NotReady 50 s later).
+    let limit = Duration::from_secs(10);
     loop {
         if last_lease.elapsed() >= LEASE_RENEW {
-            if let Err(e) = s.renew_lease(&node_uid).await {
-                s.note(&format!("lease renewal failed: {e}"));
+            match tokio::time::timeout(limit, s.renew_lease(&node_uid)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => s.note(&format!("lease renewal failed: {e}")),
+                Err(_) => s.note("lease renewal timed out"),
             }
             last_lease = Instant::now();
         }
         if last_status.elapsed() >= STATUS_EVERY {
-            if let Err(e) = s.write_node_status().await {
-                s.note(&format!("node status failed: {e}"));
+            match tokio::time::timeout(limit, s.write_node_status()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => s.note(&format!("node status failed: {e}")),
+                Err(_) => s.note("node status timed out"),
             }
             last_status = Instant::now();
         }
-        if let Err(e) = s.tick().await {
-            s.note(&format!("pod pass failed: {e}"));
+        match tokio::time::timeout(limit, s.tick()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => s.note(&format!("pod pass failed: {e}")),
+            Err(_) => s.note("pod pass timed out"),
         }
         tokio::time::sleep(TICK).await;
     }
