@@ -243,7 +243,9 @@ async fn run_node(shared: &Shared, change: &ResourceChange) -> Result<Duration, 
             .ok_or_else(|| ProviderError::NotImplemented {
                 kind: addr.kind().to_string(),
             })?;
-    let timeout = ctx.timeout;
+    // A backstop above the providers' own waits (which use `ctx.timeout` and explain
+    // what was not ready), for calls that hang without a wait of their own.
+    let timeout = ctx.timeout + Duration::from_secs(30);
     let timed = |what: String| ProviderError::Timeout {
         what,
         after: timeout,

@@ -2,6 +2,7 @@
 //! this one only routes.
 
 mod apply;
+mod doctor;
 mod error;
 mod inspect;
 mod misc;
@@ -65,8 +66,21 @@ pub enum Command {
     Show(ShowArgs),
     /// Write the JSON Schema of forge.yaml (for editor completion).
     Schema(SchemaArgs),
+    /// Check this machine: tools, container runtime, ports, ghost clusters, Polaris.
+    Doctor(DoctorArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
+}
+
+/// `forge doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Fix what can be fixed (start the Podman machine, free ports held by gvproxy).
+    #[arg(long)]
+    pub fix: bool,
+    /// As JSON: `{"checks": [...], "ok": bool}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--json`.
@@ -256,6 +270,7 @@ pub async fn run(cli: Cli) -> Result<i32, Error> {
         Command::Graph(a) => inspect::graph(&ctx, a).await,
         Command::Show(a) => inspect::show(&ctx, a),
         Command::Schema(a) => misc::schema(a),
+        Command::Doctor(a) => doctor::run(&ctx, a).await,
         Command::Completions(a) => misc::completions(a),
     }
 }

@@ -24,9 +24,9 @@ pub const SECRET_LENGTH: u16 = 24;
 pub const SNOWFLAKE_SCHEMA: &str = "L2C";
 /// Snowflake admin role.
 pub const ADMIN_ROLE: &str = "ACCOUNTADMIN";
-/// RustFS chart version.
-pub const RUSTFS_CHART: &str = "0.0.85";
-/// RustFS image tag.
+/// RustFS image tag (`rustfs/rustfs`).
 pub const RUSTFS_IMAGE: &str = "1.0.0-alpha.85";
-/// PostgreSQL chart version.
-pub const POSTGRES_CHART: &str = "16.7.27";
+/// PostgreSQL image tag (`postgres`).
+pub const POSTGRES_IMAGE: &str = "17.6";
+/// Where the official Polaris Helm chart is published.
+pub const POLARIS_CHART_REPO: &str = "https://downloads.apache.org/polaris/helm-chart";

@@ -52,23 +52,25 @@ pub struct Expanded {
 }
 
 pub(super) struct Expander<'a> {
-    file: &'a ForgeFile,
+    pub(super) file: &'a ForgeFile,
     root: &'a super::tree::Node,
-    work_dir: &'a Path,
+    pub(super) work_dir: &'a Path,
     names: NameParts,
-    out: Expanded,
-    cluster: Option<Dep>,
+    pub(super) out: Expanded,
+    pub(super) cluster: Option<Dep>,
+    /// How kube resources reach the cluster (`{kubeconfig, context}`).
+    pub(super) cluster_ref: Json,
     stores: BTreeMap<String, (Json, Option<Dep>)>,
 }
 
-fn dep(addr: &ResourceAddr) -> Dep {
+pub(super) fn dep(addr: &ResourceAddr) -> Dep {
     Dep {
         target: addr.to_string(),
         span: None,
     }
 }
 
-fn secret(r: &Option<SecretRef>, key: &str, work_dir: &Path) -> Json {
+pub(super) fn secret(r: &Option<SecretRef>, key: &str, work_dir: &Path) -> Json {
     let spec = match r {
         Some(SecretRef::Env(n)) => SecretSpec::Env(n.clone()),
         Some(SecretRef::File(p)) => SecretSpec::File(work_dir.join(p)),
@@ -98,12 +100,13 @@ impl<'a> Expander<'a> {
             names,
             out: Expanded::default(),
             cluster: None,
+            cluster_ref: Json::Null,
             stores: BTreeMap::new(),
         }
     }
 
     /// The span of the key at `path` (e.g. `["stack", "polaris"]`), for problems about a section.
-    fn key_span(&self, path: &[&str]) -> Option<Span> {
+    pub(super) fn key_span(&self, path: &[&str]) -> Option<Span> {
         let (last, parent) = path.split_last()?;
         let segs: Vec<super::tree::PathSeg> = parent
             .iter()
@@ -121,7 +124,7 @@ impl<'a> Expander<'a> {
 
     pub(super) fn run(mut self) -> Expanded {
         self.cluster();
-        self.stack();
+        super::stack::stack(&mut self);
         self.stores();
         self.catalog();
         self.l2c();
@@ -130,7 +133,7 @@ impl<'a> Expander<'a> {
         self.out
     }
 
-    fn push(
+    pub(super) fn push(
         &mut self,
         kind: &str,
         name: &str,
@@ -163,11 +166,11 @@ impl<'a> Expander<'a> {
         }
     }
 
-    fn path(&self, p: &str) -> String {
+    pub(super) fn path(&self, p: &str) -> String {
         self.work_dir.join(p).display().to_string()
     }
 
-    fn ports(&self) -> (u16, u16, u16) {
+    pub(super) fn ports(&self) -> (u16, u16, u16) {
         match &self.file.cluster {
             Some(Cluster::K3d(k)) => (
                 k.ports.s3.unwrap_or(d::S3_PORT),
@@ -198,11 +201,21 @@ impl<'a> Expander<'a> {
                     "podman_machine": k.podman_machine.clone().unwrap_or_else(|| "k3d".into()),
                     "ports": {"s3": s3, "console": console, "polaris": polaris},
                     "kubeconfig": self.path(k.kubeconfig.as_deref().unwrap_or(".kube/config")),
+                    "update_default_kubeconfig": k.update_default_kubeconfig,
                 });
+                self.cluster_ref =
+                    json!({"kubeconfig": spec["kubeconfig"], "context": format!("k3d-{name}")});
                 self.push("k3d_cluster", &name, span, spec, vec![])
             }
             Cluster::Existing(e) => {
-                let spec = json!({"context": e.context.value, "kubeconfig": e.kubeconfig});
+                let kubeconfig = e.kubeconfig.as_ref().map(|k| match k.strip_prefix("~/") {
+                    Some(rest) => {
+                        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(rest)
+                    }
+                    None => self.work_dir.join(k),
+                });
+                let spec = json!({"context": e.context.value, "kubeconfig": kubeconfig});
+                self.cluster_ref = json!({"kubeconfig": kubeconfig, "context": e.context.value});
                 self.push(
                     "kube_context",
                     &e.context.value,
@@ -215,7 +228,7 @@ impl<'a> Expander<'a> {
         self.cluster = addr.as_ref().map(dep);
     }
 
-    fn needs_cluster(&mut self, what: &str) -> Vec<Dep> {
+    pub(super) fn needs_cluster(&mut self, what: &str) -> Vec<Dep> {
         match &self.cluster {
             Some(c) => vec![c.clone()],
             None => {
@@ -229,7 +242,7 @@ impl<'a> Expander<'a> {
         }
     }
 
-    fn realm(&self) -> String {
+    pub(super) fn realm(&self) -> String {
         self.file
             .stack
             .as_ref()
@@ -238,105 +251,10 @@ impl<'a> Expander<'a> {
             .unwrap_or_else(|| d::REALM.into())
     }
 
-    fn stack(&mut self) {
-        let Some(stack) = self.file.stack.clone() else {
-            return;
-        };
-        let (s3, console, polaris_port) = self.ports();
-        if let Some(r) = &stack.rustfs {
-            let deps = self.needs_cluster("rustfs");
-            let ns = r.namespace.clone().unwrap_or_else(|| "rustfs".into());
-            let spec = json!({
-                "namespace": ns,
-                "chart_version": r.chart_version.clone().unwrap_or_else(|| d::RUSTFS_CHART.into()),
-                "image_tag": r.image_tag.clone().unwrap_or_else(|| d::RUSTFS_IMAGE.into()),
-                "access_key": secret(&r.access_key, "stack.rustfs.access_key", self.work_dir),
-                "secret_key": secret(&r.secret_key, "stack.rustfs.secret_key", self.work_dir),
-                "storage_size": r.storage_size.clone().unwrap_or_else(|| "10Gi".into()),
-                "node_ports": {"s3": 31900, "console": 31901},
-                "host_ports": {"s3": s3, "console": console},
-            });
-            self.push("rustfs", &ns, Span::default(), spec, deps);
-        }
-        if let Some(p) = &stack.postgresql {
-            let deps = self.needs_cluster("postgresql");
-            let ns = stack
-                .polaris
-                .as_ref()
-                .and_then(|p| p.namespace.clone())
-                .unwrap_or_else(|| "polaris".into());
-            let spec = json!({
-                "namespace": ns,
-                "chart_version": p.chart_version.clone().unwrap_or_else(|| d::POSTGRES_CHART.into()),
-                "database": p.database.clone().unwrap_or_else(|| "polaris".into()),
-                "username": p.username.clone().unwrap_or_else(|| "postgres".into()),
-                "password": secret(&p.password, "stack.postgresql.password", self.work_dir),
-            });
-            self.push("postgresql", &ns, Span::default(), spec, deps);
-        }
-        if let Some(p) = &stack.polaris {
-            let mut deps = self.needs_cluster("polaris");
-            let ns = p.namespace.clone().unwrap_or_else(|| "polaris".into());
-            let persistence = p.persistence.clone().unwrap_or_else(|| {
-                if stack.postgresql.is_some() {
-                    "relational-jdbc".into()
-                } else {
-                    "in-memory".into()
-                }
-            });
-            if persistence == "relational-jdbc" {
-                if stack.postgresql.is_some() {
-                    deps.push(Dep {
-                        target: format!("postgresql.{ns}"),
-                        span: None,
-                    });
-                } else {
-                    let span = self
-                        .key_span(&["stack", "polaris", "persistence"])
-                        .or_else(|| self.key_span(&["stack", "polaris"]));
-                    self.out.problems.push(
-                        Problem::new(
-                            ProblemKind::MissingField,
-                            "Polaris persistence `relational-jdbc` needs `stack.postgresql`",
-                            span,
-                            "relational-jdbc is the default",
-                        )
-                        .with_help(
-                            "add `postgresql: {}` under `stack:`, or set `persistence: in-memory`",
-                        ),
-                    );
-                }
-            }
-            if let Some(r) = &stack.rustfs {
-                deps.push(Dep {
-                    target: format!(
-                        "rustfs.{}",
-                        r.namespace.clone().unwrap_or_else(|| "rustfs".into())
-                    ),
-                    span: None,
-                });
-            }
-            let spec = json!({
-                "namespace": ns,
-                "version": p.version.clone().unwrap_or_else(|| d::POLARIS_VERSION.into()),
-                "realm": self.realm(),
-                "root_client_id": p.root_client_id.clone().unwrap_or_else(|| d::ROOT_CLIENT_ID.into()),
-                "root_client_secret": secret(&p.root_client_secret, "stack.polaris.root_client_secret", self.work_dir),
-                "replicas": p.replicas.unwrap_or(1),
-                "persistence": persistence,
-                "features": p.features,
-                "node_port": 32181,
-                "host_port": polaris_port,
-            });
-            self.push("polaris", &ns, Span::default(), spec, deps);
-        }
-    }
-
     /// The named S3 endpoints buckets can live on: `local`, `aws` and the declared ones.
     fn stores(&mut self) {
         let (s3, ..) = self.ports();
         if let Some(r) = self.file.stack.as_ref().and_then(|s| s.rustfs.as_ref()) {
-            let ns = r.namespace.clone().unwrap_or_else(|| "rustfs".into());
             let store = json!({
                 "endpoint": format!("http://localhost:{s3}"),
                 "region": d::REGION,
@@ -349,7 +267,7 @@ impl<'a> Expander<'a> {
                 (
                     store,
                     Some(Dep {
-                        target: format!("rustfs.{ns}"),
+                        target: "kube_manifest.rustfs".into(),
                         span: None,
                     }),
                 ),
@@ -441,12 +359,9 @@ impl<'a> Expander<'a> {
             "client_secret": client_secret,
         });
         let deps = stack_polaris
-            .map(|p| {
+            .map(|_| {
                 vec![Dep {
-                    target: format!(
-                        "polaris.{}",
-                        p.namespace.clone().unwrap_or_else(|| "polaris".into())
-                    ),
+                    target: "kube_manifest.polaris".into(),
                     span: None,
                 }]
             })
@@ -497,7 +412,7 @@ impl<'a> Expander<'a> {
                     "type": "S3",
                     "allowed_locations": allowed,
                     "endpoint": store.get("endpoint"),
-                    "endpoint_internal": if store.get("endpoint").and_then(Json::as_str).is_some_and(|e| e.contains("localhost")) { json!("http://rustfs-svc.rustfs:9000") } else { Json::Null },
+                    "endpoint_internal": if store.get("endpoint").and_then(Json::as_str).is_some_and(|e| e.contains("localhost")) { json!(super::stack::rustfs_internal_endpoint(self.file)) } else { Json::Null },
                     "region": store.get("region").cloned().unwrap_or(json!(d::REGION)),
                     "path_style_access": store.get("path_style").cloned().unwrap_or(json!(true)),
                     "sts_unavailable": true,

@@ -11,6 +11,8 @@ mod expand;
 mod located;
 pub mod model;
 pub mod naming;
+mod stack;
+pub use stack::{POLARIS_VALUES, render_objects, render_text};
 pub mod tree;
 mod validate;
 

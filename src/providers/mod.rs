@@ -4,6 +4,9 @@
 //! forge.yaml can declare but this version cannot apply yet are registered as planned
 //! kinds: they show in `forge plan` and fail clearly in `forge apply`.
 
+pub mod command;
+pub mod k3d;
+pub mod kube;
 pub mod local_file;
 pub mod s3;
 
@@ -11,11 +14,6 @@ use crate::provider::Registry;
 
 /// Kinds forge.yaml declares whose providers are not in this version yet.
 pub const PLANNED_KINDS: &[&str] = &[
-    "k3d_cluster",
-    "kube_context",
-    "rustfs",
-    "postgresql",
-    "polaris",
     "polaris_catalog",
     "polaris_principal",
     "polaris_principal_role",
@@ -44,6 +42,9 @@ pub fn registry() -> Registry {
         r.register_planned(kind);
     }
     r.register(s3::S3Bucket::new());
+    r.register(k3d::K3dCluster::default());
+    r.register(kube::KubeManifest);
+    r.register(kube::KubeContext);
     r.register(local_file::LocalFileResource);
     if std::env::var_os("FORGE_ENABLE_FAKE").is_some() {
         // The engine's test kind, for the process-level tests of locking and recovery.

@@ -39,7 +39,7 @@ fn plan_on_the_example_prints_the_full_plan_without_any_server() {
     assert!(
         run.stdout
             .trim_end()
-            .ends_with("Plan: 25 to add, 0 to change, 0 to destroy."),
+            .ends_with("Plan: 27 to add, 0 to change, 0 to destroy."),
         "{}",
         run.stdout
     );
@@ -95,11 +95,11 @@ fn json_output_is_one_object_per_line_in_terraforms_shape() {
         .iter()
         .filter(|l| l["type"] == "planned_change")
         .collect();
-    assert_eq!(planned.len(), 25);
+    assert_eq!(planned.len(), 27);
     assert_eq!(planned[0]["change"]["action"], "create");
     let summary = lines.last().expect("summary");
     assert_eq!(summary["type"], "change_summary");
-    assert_eq!(summary["changes"]["add"], 25);
+    assert_eq!(summary["changes"]["add"], 27);
     // Config errors become diagnostics with a file range.
     let bad = Project::new("buckets:\n  - nam: x\n");
     let run = bad.run(&["plan", "--json"]).expect_code(1);

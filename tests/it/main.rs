@@ -9,3 +9,4 @@ mod lock;
 mod peers;
 mod recovery;
 mod s3;
+mod stack;

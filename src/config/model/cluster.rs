@@ -41,6 +41,9 @@ pub struct K3d {
     /// Where to write the kubeconfig, relative to the work dir (default `.kube/config`).
     #[serde(default)]
     pub kubeconfig: Option<String>,
+    /// Also add the cluster to your default kubeconfig and switch to it (default: no).
+    #[serde(default)]
+    pub update_default_kubeconfig: bool,
 }
 
 /// Container runtime for k3d.

@@ -24,10 +24,10 @@ pub struct Stack {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RustFs {
-    /// Helm chart version from `https://charts.rustfs.com`.
+    /// Annotations for its pods (e.g. to control sidecar injection).
     #[serde(default)]
-    pub chart_version: Option<String>,
-    /// Container image tag.
+    pub pod_annotations: BTreeMap<String, String>,
+    /// `rustfs/rustfs` image tag.
     #[serde(default)]
     pub image_tag: Option<String>,
     /// Namespace (default `rustfs`).
@@ -48,9 +48,18 @@ pub struct RustFs {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Postgres {
-    /// Helm chart version (`oci://registry-1.docker.io/bitnamicharts/postgresql`).
+    /// Annotations for its pods (e.g. to control sidecar injection).
     #[serde(default)]
-    pub chart_version: Option<String>,
+    pub pod_annotations: BTreeMap<String, String>,
+    /// `postgres` image tag (default `17.6`).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Namespace (default: Polaris' namespace).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Size of the data volume (default `5Gi`).
+    #[serde(default)]
+    pub storage_size: Option<String>,
     /// Database name (default `polaris`).
     #[serde(default)]
     pub database: Option<String>,
@@ -66,6 +75,9 @@ pub struct Postgres {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Polaris {
+    /// Annotations for its pods (e.g. to control sidecar injection).
+    #[serde(default)]
+    pub pod_annotations: BTreeMap<String, String>,
     /// Polaris version: Helm chart and image tag (default `1.7.0`).
     #[serde(default)]
     pub version: Option<String>,
