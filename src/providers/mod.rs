@@ -43,7 +43,7 @@ pub fn registry() -> Registry {
     }
     r.register(s3::S3Bucket::new());
     r.register(k3d::K3dCluster::default());
-    r.register(kube::KubeManifest);
+    r.register(kube::KubeManifest::default());
     r.register(kube::KubeContext);
     r.register(local_file::LocalFileResource);
     if std::env::var_os("FORGE_ENABLE_FAKE").is_some() {

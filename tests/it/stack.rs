@@ -463,8 +463,9 @@ fn k3d_failures_ghosts_and_a_stopped_cluster() {
         r.stdout
     );
     // k3d not installed: a warning in plan, an error in apply.
-    let bare = format!("{}:/usr/bin:/bin", support_bin().join("no-k3d").display());
-    std::fs::create_dir_all(support_bin().join("no-k3d")).ok();
+    let no_k3d = s.p.path().join("no-k3d");
+    std::fs::create_dir_all(&no_k3d).expect("dir");
+    let bare = format!("{}:/usr/bin:/bin", no_k3d.display());
     let r = s
         .run(&["plan", "--target", &cluster], &[("PATH", &bare)])
         .expect_code(0);
@@ -535,7 +536,7 @@ fn doctor_reports_each_check_with_a_hint() {
     );
     assert_eq!(v["ok"], r.code == 0);
     // Without k3d and without a runtime: failures, each with what to do.
-    let bare = support_bin().join("no-k3d");
+    let bare = s.p.path().join("no-k3d");
     std::fs::create_dir_all(&bare).expect("dir");
     let r = s.run(
         &["doctor", "--json"],
@@ -553,4 +554,40 @@ fn doctor_reports_each_check_with_a_hint() {
         .clone();
     assert_eq!(k3d["status"], "fail");
     assert!(k3d["hint"].as_str().expect("hint").contains("k3d.io"));
+}
+
+/// Not a test: `bench/stack.sh` runs it to time a no-op `forge plan` of the whole stack
+/// against the real API server with hyperfine, once the stack is applied.
+#[test]
+#[ignore = "benchmark: run through bench/stack.sh"]
+fn bench_noop_plan_of_the_full_stack() {
+    let _serial = one_stack_at_a_time();
+    let s = Stack::new("");
+    let _helm = s.helm_controller();
+    s.run(&["apply", "--auto-approve", "--timeout", "120s"], &[])
+        .expect_code(0);
+    s.run(&["plan", "--detailed-exitcode"], &[]).expect_code(0);
+    let forge = std::env::var("FORGE_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_forge").to_string());
+    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&out_dir).expect("bench dir");
+    let mut cmd = std::process::Command::new("hyperfine");
+    cmd.args(["-N", "--warmup", "2", "--runs", "15", "--export-markdown"])
+        .arg(out_dir.join("stack-noop-plan.md"));
+    cmd.arg(format!(
+        "{forge} -f {} plan --detailed-exitcode",
+        s.p.path().join("forge.yaml").display()
+    ));
+    cmd.arg(format!(
+        "kubectl --kubeconfig {} get deploy,sts,job,secret,svc,pvc,helmchart -A -o json",
+        s.peer.kubeconfig.display()
+    ));
+    for (k, v) in s.env() {
+        cmd.env(k, v);
+    }
+    cmd.env("NO_COLOR", "1").env("USER", "tester");
+    let status = cmd.status().expect("hyperfine");
+    assert!(status.success());
+    s.run(&["destroy", "--auto-approve", "--timeout", "120s"], &[])
+        .expect_code(0);
 }

@@ -56,9 +56,18 @@ pub struct ManifestSpec {
 /// Per object (`Kind/namespace/name`), the fields forge sets, as they are live.
 pub type ManifestState = BTreeMap<String, BTreeMap<String, Value>>;
 
-/// The `kube_manifest` kind.
-#[derive(Debug, Clone, Default)]
-pub struct KubeManifest;
+/// The `kube_manifest` kind. Clients and API discovery are cached per cluster, so the
+/// manifests of one run share connections and look each kind up once.
+#[derive(Clone, Default)]
+pub struct KubeManifest {
+    sessions: std::sync::Arc<tokio::sync::Mutex<HashMap<ClusterRef, Session>>>,
+}
+
+impl std::fmt::Debug for KubeManifest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KubeManifest")
+    }
+}
 
 /// `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects.
 pub fn object_key(obj: &Value) -> String {
@@ -183,6 +192,7 @@ fn order(obj: &Value) -> u8 {
     }
 }
 
+#[derive(Clone)]
 struct Session {
     client: kube::Client,
     resources: HashMap<(String, String), (ApiResource, bool)>,
@@ -243,14 +253,23 @@ fn split_key(key: &str) -> (String, Option<String>, String) {
     }
 }
 
-async fn session(cluster: &ClusterRef) -> Result<Session, Unreachable> {
-    Ok(Session {
-        client: client(cluster).await?,
-        resources: HashMap::new(),
-    })
-}
-
 impl KubeManifest {
+    /// A session for `cluster`: the cached one, or a new one (not cached until it has
+    /// been used successfully, so an unreachable cluster is retried next time).
+    async fn session(&self, cluster: &ClusterRef) -> Result<Session, Unreachable> {
+        if let Some(s) = self.sessions.lock().await.get(cluster) {
+            return Ok(s.clone());
+        }
+        Ok(Session {
+            client: client(cluster).await?,
+            resources: HashMap::new(),
+        })
+    }
+
+    async fn keep(&self, cluster: &ClusterRef, s: Session) {
+        self.sessions.lock().await.insert(cluster.clone(), s);
+    }
+
     async fn observe(
         &self,
         s: &mut Session,
@@ -363,16 +382,19 @@ impl Resource for KubeManifest {
         spec: &ManifestSpec,
         prior: Option<&ManifestState>,
     ) -> Result<Observed<ManifestState>, ProviderError> {
-        let mut s = match session(&spec.cluster).await {
+        let mut s = match self.session(&spec.cluster).await {
             Ok(s) => s,
             Err(Unreachable::NotYet(why)) => return Ok(Observed::Unavailable(why)),
             Err(Unreachable::Error(e)) => return Err(e),
         };
         let address = format!("kube_manifest.{name}");
-        match self
+        let observed = self
             .observe(&mut s, &address, spec, prior, &ctx.secrets)
-            .await
-        {
+            .await;
+        if observed.is_ok() {
+            self.keep(&spec.cluster, s).await;
+        }
+        match observed {
             Ok(state) if state.is_empty() => Ok(Observed::Absent),
             Ok(state) => Ok(Observed::Present(state)),
             // The cluster is being created or is down: nothing in it can be seen yet.
@@ -454,7 +476,10 @@ impl Resource for KubeManifest {
         current: Option<&ManifestState>,
         _: Action,
     ) -> Result<ManifestState, ProviderError> {
-        let mut s = session(&spec.cluster).await.map_err(unreachable_to_error)?;
+        let mut s = self
+            .session(&spec.cluster)
+            .await
+            .map_err(unreachable_to_error)?;
         let address = format!("kube_manifest.{name}");
         let timeout = spec
             .timeout_seconds
@@ -520,7 +545,7 @@ impl Resource for KubeManifest {
         spec: &ManifestSpec,
         state: &ManifestState,
     ) -> Result<(), ProviderError> {
-        let mut s = match session(&spec.cluster).await {
+        let mut s = match self.session(&spec.cluster).await {
             Ok(s) => s,
             // The cluster is gone (deleted first, or never made): so is everything in it.
             Err(Unreachable::NotYet(_)) => return Ok(()),
@@ -600,7 +625,7 @@ mod tests {
             wait: vec![],
             timeout_seconds: None,
         };
-        let r = KubeManifest;
+        let r = KubeManifest::default();
         assert_eq!(r.plan(&spec, None).action, Action::Create);
         let mut in_sync = ManifestState::new();
         in_sync.insert(
