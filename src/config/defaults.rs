@@ -30,3 +30,7 @@ pub const RUSTFS_IMAGE: &str = "1.0.0-alpha.85";
 pub const POSTGRES_IMAGE: &str = "17.6";
 /// Where the official Polaris Helm chart is published.
 pub const POLARIS_CHART_REPO: &str = "https://downloads.apache.org/polaris/helm-chart";
+/// k3s helm-controller image tag, for clusters without it.
+pub const HELM_CONTROLLER: &str = "v0.17.9";
+/// The image helm-controller runs `helm` in.
+pub const KLIPPER_HELM: &str = "ghcr.io/k3s-io/klipper-helm:v0.9.10-build20251111";

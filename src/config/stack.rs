@@ -14,6 +14,8 @@ const NAMESPACE: &str = include_str!("../../templates/stack/namespace.yaml.j2");
 const RUSTFS: &str = include_str!("../../templates/stack/rustfs.yaml.j2");
 const POSTGRESQL: &str = include_str!("../../templates/stack/postgresql.yaml.j2");
 const POLARIS: &str = include_str!("../../templates/stack/polaris.yaml.j2");
+const HELM_CRDS: &str = include_str!("../../templates/helm-controller/crds.yaml");
+const HELM_CONTROLLER: &str = include_str!("../../templates/helm-controller/controller.yaml.j2");
 /// The Helm values forge gives the Polaris chart.
 pub const POLARIS_VALUES: &str = include_str!("../../templates/stack/polaris-values.yaml.j2");
 
@@ -48,7 +50,12 @@ pub fn rustfs_internal_endpoint(file: &ForgeFile) -> String {
 }
 
 fn wait(api_version: &str, kind: &str, namespace: &str, name: &str) -> Json {
-    json!({"api_version": api_version, "kind": kind, "namespace": namespace, "name": name})
+    let ns = if namespace.is_empty() {
+        Json::Null
+    } else {
+        json!(namespace)
+    };
+    json!({"api_version": api_version, "kind": kind, "namespace": ns, "name": name})
 }
 
 impl Expander<'_> {
@@ -253,6 +260,43 @@ pub(super) fn stack(x: &mut Expander) {
         "values": values,
         "pod_annotations": p.pod_annotations,
     });
+    // Clusters other than k3s (k3d) may lack the HelmChart API: install k3s'
+    // helm-controller there, unless the cluster already has the CRD.
+    if matches!(
+        x.file.cluster,
+        Some(crate::config::model::Cluster::Existing(_))
+    ) {
+        match render_objects(
+            &(HELM_CRDS.to_string() + "\n---\n" + HELM_CONTROLLER),
+            &json!({"version": d::HELM_CONTROLLER, "job_image": d::KLIPPER_HELM}),
+        ) {
+            Ok(objects) => {
+                let spec = json!({
+                    "cluster": x.cluster_ref,
+                    "objects": objects,
+                    "wait": [wait("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "helmcharts.helm.cattle.io"), wait("apps/v1", "Deployment", "helm-controller", "helm-controller")],
+                    "unless_present": {"api_version": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "name": "helmcharts.helm.cattle.io"},
+                });
+                x.push(
+                    "kube_manifest",
+                    "helm-controller",
+                    Span::default(),
+                    spec,
+                    cluster.clone(),
+                );
+                deps.push(Dep {
+                    target: "kube_manifest.helm-controller".into(),
+                    span: None,
+                });
+            }
+            Err(e) => x.out.problems.push(Problem::new(
+                ProblemKind::InvalidValue,
+                format!("forge could not render the helm-controller manifest: {e}"),
+                None,
+                "",
+            )),
+        }
+    }
     let mut waits = Vec::new();
     if jdbc {
         waits.push(wait("batch/v1", "Job", &polaris_ns, "polaris-bootstrap"));

@@ -64,7 +64,12 @@ pub fn render(plan: &Plan, style: Style) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "forge will perform the following actions:\n");
-    for c in plan.changes.iter().filter(|c| c.action.is_change()) {
+    // Reads (existing things forge uses, `<=`) show beside the changes they serve.
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| c.action.is_change() || c.action == Action::Read)
+    {
         out.push_str(&change(c, style));
         out.push('\n');
     }
@@ -140,6 +145,7 @@ pub fn change(c: &ResourceChange, style: Style) -> String {
     match c.action {
         Action::Create => lines(&mut out, c.after.as_ref(), &c.sensitive, "+", style),
         Action::Delete => lines(&mut out, c.before.as_ref(), &c.sensitive, "-", style),
+        Action::Read => lines(&mut out, c.after.as_ref(), &c.sensitive, " ", style),
         _ => {
             for ch in &c.changes {
                 let _ = writeln!(out, "      {}", attr_change(ch, &c.sensitive, style));

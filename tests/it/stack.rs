@@ -591,3 +591,71 @@ fn bench_noop_plan_of_the_full_stack() {
     s.run(&["destroy", "--auto-approve", "--timeout", "120s"], &[])
         .expect_code(0);
 }
+
+#[test]
+fn an_existing_cluster_is_read_not_created_and_its_helm_controller_is_left_alone() {
+    let _serial = one_stack_at_a_time();
+    let s = Stack::new("");
+    let context = s.kubectl(&["config", "current-context"]).trim().to_string();
+    s.p.write(&format!(
+        "project: stacktest\ncluster:\n  existing:\n    context: {context}\n    kubeconfig: {}\nstack:\n  rustfs:\n    namespace: {}\n  polaris:\n    namespace: {}\n    persistence: in-memory\n",
+        s.peer.kubeconfig.display(),
+        s.rustfs_ns,
+        s.polaris_ns
+    ));
+    let _helm = s.helm_controller();
+    let r = s.run(&["plan"], &[]).expect_code(0);
+    assert!(
+        r.stdout
+            .contains(&format!("# kube_context.{context} will be read")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(&format!("<= kube_context \"{context}\"")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout
+            .contains("kube_manifest.helm-controller will be created"),
+        "the cluster has the HelmChart CRD already: {}",
+        r.stdout
+    );
+    s.run(&["apply", "--auto-approve", "--timeout", "120s"], &[])
+        .expect_code(0);
+    assert!(
+        s.kubectl(&[
+            "get",
+            "namespace",
+            "helm-controller",
+            "--ignore-not-found",
+            "-o",
+            "name"
+        ])
+        .trim()
+        .is_empty(),
+        "no second helm-controller installed"
+    );
+    assert_eq!(
+        s.kubectl(&[
+            "get",
+            "helmchart",
+            "polaris",
+            "-n",
+            &s.polaris_ns,
+            "-o",
+            "jsonpath={.spec.version}"
+        ]),
+        "1.7.0"
+    );
+    s.run(&["plan", "--detailed-exitcode"], &[]).expect_code(0);
+    s.run(&["destroy", "--auto-approve", "--timeout", "120s"], &[])
+        .expect_code(0);
+    assert!(
+        !s.kubectl(&["get", "crd", "helmcharts.helm.cattle.io", "-o", "name"])
+            .trim()
+            .is_empty(),
+        "the cluster's CRD is never deleted"
+    );
+}

@@ -51,7 +51,14 @@ pub struct ManifestSpec {
     /// How long to wait (default: the run's timeout).
     #[serde(default)]
     pub timeout_seconds: Option<u64>,
+    /// If this object exists and is not forge's, the cluster already provides what the
+    /// manifest installs (e.g. k3s' own helm-controller): nothing is applied or deleted.
+    #[serde(default)]
+    pub unless_present: Option<WaitFor>,
 }
+
+/// The state key recording that the cluster provides the manifest itself.
+pub const PROVIDED: &str = "(provided by the cluster)";
 
 /// Per object (`Kind/namespace/name`), the fields forge sets, as they are live.
 pub type ManifestState = BTreeMap<String, BTreeMap<String, Value>>;
@@ -279,6 +286,37 @@ impl KubeManifest {
         secrets: &Secrets,
     ) -> Result<ManifestState, ProviderError> {
         let mut state = ManifestState::new();
+        if let Some(sentinel) = &spec.unless_present {
+            let api = s
+                .api(
+                    &sentinel.api_version,
+                    &sentinel.kind,
+                    sentinel.namespace.as_deref(),
+                )
+                .await?;
+            if let Some(live) = api
+                .get_opt(&sentinel.name)
+                .await
+                .map_err(|e| kube_error(&format!("get {} {}", sentinel.kind, sentinel.name), e))?
+            {
+                let ours = live
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(MANAGED_BY.0))
+                    .is_some_and(|v| v == MANAGED_BY.1);
+                if !ours {
+                    state.insert(
+                        PROVIDED.into(),
+                        BTreeMap::from([(
+                            "object".to_string(),
+                            json!(format!("{} {}", sentinel.kind, sentinel.name)),
+                        )]),
+                    );
+                    return Ok(state);
+                }
+            }
+        }
         for obj in &spec.objects {
             let desired = stamp(obj, address);
             let (av, kind, ns, name) = parts(&desired);
@@ -425,6 +463,14 @@ impl Resource for KubeManifest {
                 )
             })
             .collect();
+        if let Some(provided) = current.and_then(|c| c.get(PROVIDED)) {
+            // Nothing to manage: read only, like an existing cluster.
+            return Planned {
+                action: Action::Read,
+                after: json!({PROVIDED: provided}),
+                reasons: vec![],
+            };
+        }
         let Some(cur) = current else {
             // A new manifest shows one line per object; field-level detail is for changes.
             let summary: serde_json::Map<String, Value> = spec
@@ -476,6 +522,9 @@ impl Resource for KubeManifest {
         current: Option<&ManifestState>,
         _: Action,
     ) -> Result<ManifestState, ProviderError> {
+        if let Some(cur) = current.filter(|c| c.contains_key(PROVIDED)) {
+            return Ok(cur.clone());
+        }
         let mut s = self
             .session(&spec.cluster)
             .await
@@ -545,6 +594,9 @@ impl Resource for KubeManifest {
         spec: &ManifestSpec,
         state: &ManifestState,
     ) -> Result<(), ProviderError> {
+        if state.contains_key(PROVIDED) {
+            return Ok(());
+        }
         let mut s = match self.session(&spec.cluster).await {
             Ok(s) => s,
             // The cluster is gone (deleted first, or never made): so is everything in it.
@@ -624,6 +676,7 @@ mod tests {
             objects: vec![deployment("nginx:2")],
             wait: vec![],
             timeout_seconds: None,
+            unless_present: None,
         };
         let r = KubeManifest::default();
         assert_eq!(r.plan(&spec, None).action, Action::Create);
@@ -641,5 +694,17 @@ mod tests {
         let p = r.plan(&spec, Some(&extra));
         assert_eq!(p.action, Action::Update);
         assert_eq!(p.after["ConfigMap/demo/old"], Value::Null);
+        let provided = ManifestState::from([(
+            PROVIDED.to_string(),
+            BTreeMap::from([(
+                "object".to_string(),
+                json!("CustomResourceDefinition helmcharts.helm.cattle.io"),
+            )]),
+        )]);
+        assert_eq!(
+            r.plan(&spec, Some(&provided)).action,
+            Action::Read,
+            "what the cluster provides is only read"
+        );
     }
 }
