@@ -659,3 +659,97 @@ fn an_existing_cluster_is_read_not_created_and_its_helm_controller_is_left_alone
         "the cluster's CRD is never deleted"
     );
 }
+
+#[test]
+fn api_server_faults_are_retried_or_reported_and_the_next_apply_converges() {
+    use crate::support::proxy::{Fault, FaultProxy};
+    let _serial = one_stack_at_a_time();
+    let s = Stack::new("");
+    let Some(dir) = s.peer.dir.clone() else {
+        return;
+    };
+    let port: u16 = s
+        .peer
+        .server
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("API server port");
+    let pki = dir.join("pki");
+    let proxy = FaultProxy::start_tls(
+        port,
+        &pki.join("apiserver.crt"),
+        &pki.join("apiserver.key"),
+        s.peer.ca.as_ref().expect("ca"),
+    );
+    let proxied = s.p.path().join("proxied-kubeconfig");
+    let text = std::fs::read_to_string(&s.peer.kubeconfig)
+        .expect("kubeconfig")
+        .replace(&s.peer.server, &format!("https://127.0.0.1:{}", proxy.port));
+    std::fs::write(&proxied, text).expect("write kubeconfig");
+    let via_proxy = [("FAKE_K3D_KUBECONFIG", proxied.to_str().expect("utf8"))];
+    let target = ["--target", "kube_manifest.rustfs"];
+    let deployment = format!(
+        "/apis/apps/v1/namespaces/{}/deployments/rustfs",
+        s.rustfs_ns
+    );
+    let status500 = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"injected by the test proxy","reason":"InternalError","code":500}"#;
+    // Passing faults: two 500s on the Deployment's apply, a connection cut mid-body on a read.
+    proxy.add(
+        Some("PATCH"),
+        &deployment,
+        Some(2),
+        Fault::Status(500, status500.into()),
+    );
+    proxy.add(
+        Some("GET"),
+        &format!(
+            "/api/v1/namespaces/{}/secrets/rustfs-credentials",
+            s.rustfs_ns
+        ),
+        Some(1),
+        Fault::ResetMidBody,
+    );
+    let apply = |extra: &[(&str, &str)]| {
+        let mut args = vec!["apply", "--auto-approve", "--timeout", "60s"];
+        args.extend(target);
+        s.run(&args, extra)
+    };
+    apply(&via_proxy).expect_code(0);
+    assert!(
+        proxy.count("PATCH", &deployment) >= 3,
+        "the 500s were retried: {:?}",
+        proxy.seen()
+    );
+    // A fault that does not pass: the change fails with the resource and the server's
+    // message; state stays consistent, and once it passes the next apply converges.
+    proxy.add(
+        Some("PATCH"),
+        &deployment,
+        None,
+        Fault::Status(500, status500.into()),
+    );
+    s.write("    image_tag: 1.0.0-alpha.86\n", "17.6");
+    let r = apply(&via_proxy).expect_code(3);
+    assert!(r.stdout.contains(&format!("kube_manifest.rustfs: Modifications failed: apply Deployment/{}/rustfs failed: injected by the test proxy", s.rustfs_ns)), "{}", r.stdout);
+    proxy.clear();
+    apply(&via_proxy).expect_code(0);
+    assert_eq!(
+        s.kubectl(&[
+            "get",
+            "deployment",
+            "rustfs",
+            "-n",
+            &s.rustfs_ns,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}"
+        ]),
+        "rustfs/rustfs:1.0.0-alpha.86"
+    );
+    let mut plan = vec!["plan", "--detailed-exitcode"];
+    plan.extend(target);
+    s.run(&plan, &via_proxy).expect_code(0);
+    let mut destroy = vec!["destroy", "--auto-approve", "--timeout", "60s"];
+    destroy.extend(target);
+    s.run(&destroy, &via_proxy).expect_code(0);
+}

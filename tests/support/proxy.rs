@@ -1,14 +1,19 @@
-//! A fault-injecting HTTP/1.1 proxy to put in front of any test server.
+//! A fault-injecting HTTP/1.1 proxy to put in front of any test server, plain or TLS.
 //!
 //! Rules match a method and a path prefix and fire a given number of times (or
 //! always): an error status (5xx, 429, S3's 503 SlowDown), added latency, or a
 //! connection cut half-way through the response body. Requests are forwarded unchanged
-//! (the `Host` header too, so SigV4 signatures stay valid), one per connection.
+//! (the `Host` header too, so SigV4 signatures stay valid), one per connection, and
+//! responses are streamed (Kubernetes watches never end on their own).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 /// What to do to a matching request.
 #[derive(Debug, Clone)]
@@ -21,7 +26,7 @@ pub enum Fault {
     TooManyRequests,
     /// Wait, then forward.
     Latency(Duration),
-    /// Forward, but cut the connection half-way through the response.
+    /// Forward, but cut the connection after the headers and part of the body.
     ResetMidBody,
 }
 
@@ -38,6 +43,20 @@ pub struct Rule {
     pub fault: Fault,
 }
 
+/// Where the proxy forwards to.
+#[derive(Clone)]
+enum Upstream {
+    Plain(u16),
+    Tls {
+        port: u16,
+        config: Arc<rustls::ClientConfig>,
+    },
+}
+
+/// A connection, plain or TLS.
+trait Conn: Read + Write + Send {}
+impl<T: Read + Write + Send> Conn for T {}
+
 /// A running proxy.
 pub struct FaultProxy {
     /// The port to point clients at.
@@ -47,8 +66,41 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
-    /// Starts a proxy forwarding to `127.0.0.1:upstream_port`.
+    /// Starts a plain-HTTP proxy forwarding to `127.0.0.1:upstream_port`.
     pub fn start(upstream_port: u16) -> Self {
+        Self::spawn(Upstream::Plain(upstream_port), None)
+    }
+
+    /// Starts an HTTPS proxy in front of an HTTPS server on `upstream_port`: it presents
+    /// `cert`/`key` (which clients must trust for `127.0.0.1`) and trusts `ca` upstream.
+    pub fn start_tls(upstream_port: u16, cert: &Path, key: &Path, ca: &Path) -> Self {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+            .expect("cert file")
+            .map(|c| c.expect("cert"))
+            .collect();
+        let key = PrivateKeyDer::from_pem_file(key).expect("key file");
+        let server = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("server config");
+        let mut roots = rustls::RootCertStore::empty();
+        for c in CertificateDer::pem_file_iter(ca).expect("ca file") {
+            roots.add(c.expect("ca cert")).expect("add ca");
+        }
+        let client = rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Self::spawn(
+            Upstream::Tls {
+                port: upstream_port,
+                config: Arc::new(client),
+            },
+            Some(Arc::new(server)),
+        )
+    }
+
+    fn spawn(up: Upstream, tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
@@ -56,9 +108,16 @@ impl FaultProxy {
         let (r, s) = (rules.clone(), seen.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (r, s) = (r.clone(), s.clone());
+                let (r, s, up, tls) = (r.clone(), s.clone(), up.clone(), tls.clone());
                 std::thread::spawn(move || {
-                    let _ = handle(conn, upstream_port, &r, &s);
+                    let client: Box<dyn Conn> = match tls {
+                        Some(cfg) => match rustls::ServerConnection::new(cfg) {
+                            Ok(c) => Box::new(rustls::StreamOwned::new(c, conn)),
+                            Err(_) => return,
+                        },
+                        None => Box::new(conn),
+                    };
+                    let _ = handle(client, &up, &r, &s);
                 });
             }
         });
@@ -89,6 +148,14 @@ impl FaultProxy {
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().expect("seen").clone()
     }
+
+    /// How many requests matched `method` and `path_prefix` so far.
+    pub fn count(&self, method: &str, path_prefix: &str) -> usize {
+        self.seen()
+            .iter()
+            .filter(|s| s.starts_with(&format!("{method} {path_prefix}")))
+            .count()
+    }
 }
 
 fn pick(rules: &Mutex<Vec<Rule>>, method: &str, path: &str) -> Option<Fault> {
@@ -110,13 +177,42 @@ fn pick(rules: &Mutex<Vec<Rule>>, method: &str, path: &str) -> Option<Fault> {
     None
 }
 
+fn connect(up: &Upstream) -> std::io::Result<Box<dyn Conn>> {
+    match up {
+        Upstream::Plain(port) => Ok(Box::new(TcpStream::connect(("127.0.0.1", *port))?)),
+        Upstream::Tls { port, config } => {
+            let tcp = TcpStream::connect(("127.0.0.1", *port))?;
+            let name = rustls_pki_types::ServerName::try_from("127.0.0.1")
+                .map_err(std::io::Error::other)?;
+            let conn = rustls::ClientConnection::new(config.clone(), name)
+                .map_err(std::io::Error::other)?;
+            Ok(Box::new(rustls::StreamOwned::new(conn, tcp)))
+        }
+    }
+}
+
+fn respond(
+    client: &mut Box<dyn Conn>,
+    status: u16,
+    reason: &str,
+    body: &str,
+    ctype: &str,
+) -> std::io::Result<()> {
+    write!(
+        client,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    client.flush()
+}
+
 fn handle(
-    client: TcpStream,
-    upstream_port: u16,
+    client: Box<dyn Conn>,
+    up: &Upstream,
     rules: &Mutex<Vec<Rule>>,
     seen: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(client.try_clone()?);
+    let mut reader = BufReader::new(client);
     let mut head = Vec::new();
     let mut content_length = 0usize;
     loop {
@@ -152,21 +248,8 @@ fn handle(
     seen.lock()
         .map(|mut s| s.push(format!("{method} {path}")))
         .ok();
-    let mut client = client;
+    let mut client = reader.into_inner();
     let fault = pick(rules, &method, &path);
-    let respond = |client: &mut TcpStream,
-                   status: u16,
-                   reason: &str,
-                   body: &str,
-                   ctype: &str|
-     -> std::io::Result<()> {
-        write!(
-            client,
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        client.shutdown(Shutdown::Both)
-    };
     match &fault {
         Some(Fault::Status(code, b)) => {
             return respond(&mut client, *code, "Injected", b, "application/json");
@@ -192,21 +275,37 @@ fn handle(
         Some(Fault::Latency(d)) => std::thread::sleep(*d),
         _ => {}
     }
-    let mut upstream = TcpStream::connect(("127.0.0.1", upstream_port))?;
+    let mut upstream = connect(up)?;
     upstream.write_all(&head)?;
     upstream.write_all(&body)?;
-    let mut response = Vec::new();
-    upstream.read_to_end(&mut response)?;
-    if matches!(fault, Some(Fault::ResetMidBody)) {
-        let header_end = response
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map(|p| p + 4)
-            .unwrap_or(0);
-        let cut = header_end + (response.len() - header_end) / 2;
-        client.write_all(&response[..cut.max(header_end + 1).min(response.len())])?;
-        return client.shutdown(Shutdown::Both);
+    upstream.flush()?;
+    let cut = matches!(fault, Some(Fault::ResetMidBody));
+    let mut held = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = match upstream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            // TLS peers that close without close_notify.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(e),
+        };
+        if !cut {
+            client.write_all(&buf[..n])?;
+            client.flush()?;
+            continue;
+        }
+        // Cut: let the headers and one byte of body through, then drop the connection.
+        held.extend_from_slice(&buf[..n]);
+        if let Some(p) = held.windows(4).position(|w| w == b"\r\n\r\n")
+            && held.len() > p + 4
+        {
+            client.write_all(&held[..p + 5])?;
+            return client.flush();
+        }
     }
-    client.write_all(&response)?;
-    client.shutdown(Shutdown::Both)
+    if cut {
+        client.write_all(&held[..held.len() / 2])?;
+    }
+    client.flush()
 }

@@ -130,3 +130,34 @@ pub async fn wait_for_api(
         delay = (delay * 2).min(Duration::from_secs(5));
     }
 }
+
+/// Whether a kube error is worth retrying: the connection failed or the server said it
+/// is busy or broken (429, 5xx).
+pub fn is_transient(e: &kube::Error) -> bool {
+    match e {
+        kube::Error::Api(s) => s.code == 429 || s.code >= 500,
+        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        _ => false,
+    }
+}
+
+/// Runs `f` until it succeeds, fails for good, or five tries are spent (backing off
+/// 250 ms, 500 ms, 1 s, 2 s).
+pub async fn retry<T, F, Fut>(mut f: F) -> Result<T, kube::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, kube::Error>>,
+{
+    let mut delay = Duration::from_millis(250);
+    let mut tries = 1;
+    loop {
+        match f().await {
+            Err(e) if tries < 5 && is_transient(&e) => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
+}

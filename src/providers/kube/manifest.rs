@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::client::{ClusterRef, Unreachable, client, kube_error};
+use super::client::{ClusterRef, Unreachable, client, kube_error, retry};
 use super::flatten::{flatten, get, matches};
 use super::wait::{WaitFor, wait_ready};
 use crate::provider::{Action, Ctx, Observed, Planned, ProviderError, Resource};
@@ -215,7 +215,7 @@ impl Session {
         let key = (api_version.to_string(), kind.to_string());
         if !self.resources.contains_key(&key) {
             let gvk = gvk_of(api_version, kind);
-            let (ar, caps) = kube::discovery::pinned_kind(&self.client, &gvk)
+            let (ar, caps) = retry(|| kube::discovery::pinned_kind(&self.client, &gvk))
                 .await
                 .map_err(|e| kube_error(&format!("discover {kind} in {api_version}"), e))?;
             self.resources
@@ -294,8 +294,7 @@ impl KubeManifest {
                     sentinel.namespace.as_deref(),
                 )
                 .await?;
-            if let Some(live) = api
-                .get_opt(&sentinel.name)
+            if let Some(live) = retry(|| api.get_opt(&sentinel.name))
                 .await
                 .map_err(|e| kube_error(&format!("get {} {}", sentinel.kind, sentinel.name), e))?
             {
@@ -321,8 +320,7 @@ impl KubeManifest {
             let desired = stamp(obj, address);
             let (av, kind, ns, name) = parts(&desired);
             let api = s.api(&av, &kind, ns.as_deref()).await?;
-            if let Some(live) = api
-                .get_opt(&name)
+            if let Some(live) = retry(|| api.get_opt(&name))
                 .await
                 .map_err(|e| kube_error(&format!("get {}", object_key(&desired)), e))?
             {
@@ -346,8 +344,7 @@ impl KubeManifest {
                 .unwrap_or("v1")
                 .to_string();
             let api = s.api(&av, &kind, ns.as_deref()).await?;
-            if api
-                .get_opt(&name)
+            if retry(|| api.get_opt(&name))
                 .await
                 .map_err(|e| kube_error(&format!("get {key}"), e))?
                 .is_some()
@@ -374,15 +371,14 @@ impl KubeManifest {
             propagation_policy: Some(PropagationPolicy::Foreground),
             ..Default::default()
         };
-        match api.delete(name, &dp).await {
+        match retry(|| api.delete(name, &dp)).await {
             Ok(_) => {}
             Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
             Err(e) => return Err(kube_error(&format!("delete {kind} {name}"), e)),
         }
         let start = std::time::Instant::now();
         while start.elapsed() < wait {
-            if api
-                .get_opt(name)
+            if retry(|| api.get_opt(name))
                 .await
                 .map_err(|e| kube_error(&format!("get {kind} {name}"), e))?
                 .is_none()
@@ -547,13 +543,14 @@ impl Resource for KubeManifest {
             }
             let (av, kind, ns, oname) = parts(&obj);
             let api = s.api(&av, &kind, ns.as_deref()).await?;
-            match api.patch(&oname, &pp, &Patch::Apply(&obj)).await {
+            let patch = Patch::Apply(&obj);
+            match retry(|| api.patch(&oname, &pp, &patch)).await {
                 Ok(_) => {}
                 Err(kube::Error::Api(e)) if e.code == 422 && kind == "Job" => {
                     // A Job's template cannot change: run it again as a new Job.
                     Self::delete_object(&mut s, &av, &kind, ns.as_deref(), &oname, timeout).await?;
                     let api = s.api(&av, &kind, ns.as_deref()).await?;
-                    api.patch(&oname, &pp, &Patch::Apply(&obj))
+                    retry(|| api.patch(&oname, &pp, &patch))
                         .await
                         .map_err(|e| kube_error(&format!("apply {}", object_key(&obj)), e))?;
                 }

@@ -176,7 +176,18 @@ pub async fn wait_ready(
         }
         None => false,
     };
-    let outcome = tokio::time::timeout(timeout, await_condition(api.clone(), &w.name, cond)).await;
+    // A watch broken by the network is started again until the time is up.
+    let deadline = std::time::Instant::now() + timeout;
+    let outcome = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match tokio::time::timeout(left, await_condition(api.clone(), &w.name, cond.clone())).await
+        {
+            Ok(Err(_)) if std::time::Instant::now() + Duration::from_millis(500) < deadline => {
+                tokio::time::sleep(Duration::from_millis(500)).await
+            }
+            other => break other,
+        }
+    };
     let obj = match outcome {
         Ok(Ok(Some(o))) => serde_json::to_value(&o).unwrap_or(Value::Null),
         Ok(Ok(None)) => {
