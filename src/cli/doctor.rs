@@ -232,6 +232,17 @@ pub async fn run(g: &Global, args_: DoctorArgs) -> Result<i32, Error> {
     Ok(if ok { exit::OK } else { exit::ERROR })
 }
 
+async fn start_machine(machine: &str) -> bool {
+    command::run_ok(
+        "podman",
+        &args(&["machine", "start", machine]),
+        &[],
+        Duration::from_secs(300),
+    )
+    .await
+    .is_ok()
+}
+
 async fn podman_machine_check(machine: &str, fix: bool) -> Check {
     let t = Duration::from_secs(60);
     let state = command::run(
@@ -249,16 +260,7 @@ async fn podman_machine_check(machine: &str, fix: bool) -> Check {
             None,
         ),
         Ok(o) if o.code == 0 => {
-            if fix
-                && command::run_ok(
-                    "podman",
-                    &args(&["machine", "start", machine]),
-                    &[],
-                    Duration::from_secs(300),
-                )
-                .await
-                .is_ok()
-            {
+            if fix && start_machine(machine).await {
                 return check(
                     "podman machine",
                     Status::Ok,
@@ -291,14 +293,7 @@ async fn podman_machine_check(machine: &str, fix: bool) -> Check {
                 if command::run_ok("podman", &init, &[], Duration::from_secs(900))
                     .await
                     .is_ok()
-                    && command::run_ok(
-                        "podman",
-                        &args(&["machine", "start", machine]),
-                        &[],
-                        Duration::from_secs(300),
-                    )
-                    .await
-                    .is_ok()
+                    && start_machine(machine).await
                 {
                     return check(
                         "podman machine",

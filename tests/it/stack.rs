@@ -94,6 +94,19 @@ impl Stack {
         c.output().expect("forge").into()
     }
 
+    /// `kubectl get KIND NAME -n NS -o jsonpath=PATH`.
+    fn field(&self, kind: &str, name: &str, ns: &str, path: &str) -> String {
+        self.kubectl(&[
+            "get",
+            kind,
+            name,
+            "-n",
+            ns,
+            "-o",
+            &format!("jsonpath={path}"),
+        ])
+    }
+
     fn kubectl(&self, args: &[&str]) -> String {
         let out = self.peer.kubectl(args);
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -175,51 +188,39 @@ fn full_stack_apply_no_op_change_drift_and_destroy() {
     );
     // What forge applied, read back with kubectl (a client we did not write).
     assert_eq!(
-        s.kubectl(&[
-            "get",
+        s.field(
             "deployment",
             "rustfs",
-            "-n",
             &s.rustfs_ns,
-            "-o",
-            "jsonpath={.status.availableReplicas}"
-        ]),
+            "{.status.availableReplicas}"
+        ),
         "1"
     );
     assert_eq!(
-        s.kubectl(&[
-            "get",
+        s.field(
             "statefulset",
             "postgresql",
-            "-n",
             &s.polaris_ns,
-            "-o",
-            "jsonpath={.status.readyReplicas}"
-        ]),
+            "{.status.readyReplicas}"
+        ),
         "1"
     );
     assert_eq!(
-        s.kubectl(&[
-            "get",
+        s.field(
             "job",
             "polaris-bootstrap",
-            "-n",
             &s.polaris_ns,
-            "-o",
-            "jsonpath={.status.succeeded}"
-        ]),
+            "{.status.succeeded}"
+        ),
         "1"
     );
     assert_eq!(
-        s.kubectl(&[
-            "get",
+        s.field(
             "secret",
             "rustfs-credentials",
-            "-n",
             &s.rustfs_ns,
-            "-o",
-            "jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}"
-        ]),
+            "{.metadata.labels.app\\.kubernetes\\.io/managed-by}"
+        ),
         "forge"
     );
     let managers = s.kubectl(&[
@@ -283,15 +284,12 @@ fn full_stack_apply_no_op_change_drift_and_destroy() {
     s.run(&["apply", "--auto-approve", "--timeout", "120s"], &[])
         .expect_code(0);
     assert_eq!(
-        s.kubectl(&[
-            "get",
+        s.field(
             "statefulset",
             "postgresql",
-            "-n",
             &s.polaris_ns,
-            "-o",
-            "jsonpath={.spec.template.spec.containers[0].image}"
-        ]),
+            "{.spec.template.spec.containers[0].image}"
+        ),
         "postgres:17.7"
     );
     // A hand edit in the cluster shows as drift and is put back.
@@ -314,15 +312,7 @@ fn full_stack_apply_no_op_change_drift_and_destroy() {
     s.run(&["apply", "--auto-approve", "--timeout", "120s"], &[])
         .expect_code(0);
     assert_eq!(
-        s.kubectl(&[
-            "get",
-            "deployment",
-            "rustfs",
-            "-n",
-            &s.rustfs_ns,
-            "-o",
-            "jsonpath={.spec.replicas}"
-        ]),
+        s.field("deployment", "rustfs", &s.rustfs_ns, "{.spec.replicas}"),
         "1"
     );
     // Destroy: Polaris, then data services, then the cluster.
@@ -638,15 +628,7 @@ fn an_existing_cluster_is_read_not_created_and_its_helm_controller_is_left_alone
         "no second helm-controller installed"
     );
     assert_eq!(
-        s.kubectl(&[
-            "get",
-            "helmchart",
-            "polaris",
-            "-n",
-            &s.polaris_ns,
-            "-o",
-            "jsonpath={.spec.version}"
-        ]),
+        s.field("helmchart", "polaris", &s.polaris_ns, "{.spec.version}"),
         "1.7.0"
     );
     s.run(&["plan", "--detailed-exitcode"], &[]).expect_code(0);
@@ -735,15 +717,12 @@ fn api_server_faults_are_retried_or_reported_and_the_next_apply_converges() {
     proxy.clear();
     apply(&via_proxy).expect_code(0);
     assert_eq!(
-        s.kubectl(&[
-            "get",
+        s.field(
             "deployment",
             "rustfs",
-            "-n",
             &s.rustfs_ns,
-            "-o",
-            "jsonpath={.spec.template.spec.containers[0].image}"
-        ]),
+            "{.spec.template.spec.containers[0].image}"
+        ),
         "rustfs/rustfs:1.0.0-alpha.86"
     );
     let mut plan = vec!["plan", "--detailed-exitcode"];
