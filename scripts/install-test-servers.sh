@@ -4,6 +4,8 @@
 #
 #   moto 5.2.5       AWS S3/IAM/STS stand-in   (pip --no-deps overlay; 5.2.1 breaks strict S3 clients)
 #   s3s-fs 0.14.1    RustFS stand-in           (cargo install; 0.17 needs a newer rustc)
+#   pyiceberg 0.12.0, duckdb 1.5.5 (+ iceberg/avro/httpfs extensions), fastavro
+#                    independent Iceberg writers and readers (pip --target)
 #
 # Idempotent: each is skipped when already installed. Prints what it did and how long it took.
 set -euo pipefail
@@ -39,5 +41,15 @@ if [ ! -x "$s3s_root/bin/s3s-fs" ]; then
   rm -rf "$CACHE/s3s-target"
   log "s3s-fs ready in $(( $(date +%s) - start ))s"
 fi
+py_dir=$SERVERS/pyiceberg-0.12.0
+if [ ! -f "$py_dir/.installed" ]; then
+  start=$(date +%s)
+  log "installing pyiceberg 0.12.0, duckdb 1.5.5 and fastavro into $py_dir"
+  python3 -m pip install -q --target "$py_dir" "pyiceberg[pyarrow,sql-sqlite]==0.12.0" "fastavro==1.12.1" \
+    "duckdb==1.5.5" "duckdb-extension-iceberg==1.5.5" "duckdb-extension-avro==1.5.5" "duckdb-extension-httpfs==1.5.5"
+  touch "$py_dir/.installed"
+  log "pyiceberg ready in $(( $(date +%s) - start ))s"
+fi
 echo "moto:   PYTHONPATH=$moto_dir:$moto_dir/deps python3 -m moto.server"
+echo "python: PYTHONPATH=$py_dir (pyiceberg, duckdb, fastavro)"
 echo "s3s-fs: $s3s_root/bin/s3s-fs"

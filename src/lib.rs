@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod exit;
 pub mod graph;
+pub mod iceberg;
 pub mod plan;
 pub mod provider;
 pub mod providers;

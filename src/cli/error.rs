@@ -103,6 +103,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An Iceberg rewrite failed.
+    #[error(transparent)]
+    #[diagnostic(code(forge::iceberg))]
+    Rewrite(#[from] crate::iceberg::RewriteError),
     /// `forge schema --check` found a difference.
     #[error("`{0}` is out of date")]
     #[diagnostic(

@@ -4,6 +4,7 @@
 mod apply;
 mod doctor;
 mod error;
+mod iceberg;
 mod inspect;
 mod misc;
 mod plan;
@@ -68,8 +69,40 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Check this machine: tools, container runtime, ports, ghost clusters, Polaris.
     Doctor(DoctorArgs),
+    /// Iceberg tools.
+    #[command(subcommand)]
+    Iceberg(IcebergCommand),
     /// Print shell completions.
     Completions(CompletionsArgs),
+}
+
+/// `forge iceberg ...`.
+#[derive(Debug, Subcommand)]
+pub enum IcebergCommand {
+    /// Rewrite a table's metadata for a new location (`IN/metadata/*` → `OUT/metadata/*`):
+    /// metadata.json files, manifest lists (with `manifest_length`) and manifests. Data
+    /// files are not touched; copy them yourself.
+    RewritePaths(RewritePathsArgs),
+}
+
+/// `forge iceberg rewrite-paths`.
+#[derive(Debug, Args)]
+pub struct RewritePathsArgs {
+    /// The table's current location, e.g. `s3://lakehouse/wildlife/penguins`.
+    #[arg(long)]
+    pub from: String,
+    /// Its new location, e.g. `s3://cloud-bucket/wildlife/penguins`.
+    #[arg(long)]
+    pub to: String,
+    /// A local copy of the table (holding `metadata/`).
+    #[arg(long = "in", value_name = "DIR")]
+    pub input: std::path::PathBuf,
+    /// Where to write the rewritten `metadata/`.
+    #[arg(long = "out", value_name = "DIR")]
+    pub output: std::path::PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `forge doctor`.
@@ -271,6 +304,7 @@ pub async fn run(cli: Cli) -> Result<i32, Error> {
         Command::Show(a) => inspect::show(&ctx, a),
         Command::Schema(a) => misc::schema(a),
         Command::Doctor(a) => doctor::run(&ctx, a).await,
+        Command::Iceberg(IcebergCommand::RewritePaths(a)) => iceberg::rewrite_paths(a),
         Command::Completions(a) => misc::completions(a),
     }
 }

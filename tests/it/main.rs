@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod iceberg;
 mod lock;
 mod peers;
 mod recovery;

@@ -11,4 +11,5 @@ pub mod http;
 pub mod peers;
 pub mod process;
 pub mod proxy;
+pub mod python;
 pub mod servers;
