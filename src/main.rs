@@ -37,3 +37,6 @@ fn wants_json(cli: &forge::cli::Cli) -> bool {
         _ => false,
     }
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

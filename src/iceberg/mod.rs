@@ -10,6 +10,7 @@
 //! Pure: no network, no object store; callers move the bytes.
 
 pub mod avro;
+mod json;
 mod rewrite;
 
 pub use rewrite::{

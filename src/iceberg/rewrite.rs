@@ -2,10 +2,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::avro::{AvroError, Patch, patch_block, read_container, read_meta, write_container};
 
@@ -279,85 +277,27 @@ pub fn rewrite_manifest_list(
     ))
 }
 
-/// Rewrites a table metadata JSON document.
+/// Rewrites a table metadata JSON document: only its path fields change; formatting and
+/// key order stay as they were.
 pub fn rewrite_metadata_json(
     name: &str,
     text: &str,
     map: &PathMap,
 ) -> Result<String, RewriteError> {
-    let mut m: Value = serde_json::from_str(text).map_err(|source| RewriteError::Json {
-        file: name.to_string(),
-        source,
-    })?;
     let mut paths = Paths {
         map,
         outside: vec![],
     };
-    let mut fix = |v: &mut Value| {
-        if let Value::String(s) = v {
-            *s = paths.rewrite(s);
-        }
-    };
-    if let Some(l) = m.get_mut("location") {
-        fix(l);
-    }
-    for e in m
-        .get_mut("metadata-log")
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(f) = e.get_mut("metadata-file") {
-            fix(f);
-        }
-    }
-    for s in m
-        .get_mut("snapshots")
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(l) = s.get_mut("manifest-list") {
-            fix(l);
-        }
-        for man in s
-            .get_mut("manifests")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            fix(man);
-        }
-    }
-    for key in ["statistics", "partition-statistics"] {
-        for s in m
-            .get_mut(key)
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(p) = s.get_mut("statistics-path") {
-                fix(p);
-            }
-        }
-    }
-    if let Some(props) = m.get_mut("properties").and_then(Value::as_object_mut) {
-        for k in [
-            "write.data.path",
-            "write.metadata.path",
-            "write.object-storage.path",
-            "write.folder-storage.path",
-        ] {
-            if let Some(v) = props.get_mut(k) {
-                fix(v);
-            }
-        }
-    }
+    let out =
+        super::json::rewrite_paths(text, |p| paths.rewrite(p)).map_err(|e| RewriteError::Json {
+            file: name.to_string(),
+            source: <serde_json::Error as serde::de::Error>::custom(format!(
+                "invalid JSON at byte {}",
+                e.0
+            )),
+        })?;
     paths.done()?;
-    serde_json::to_string(&m).map_err(|source| RewriteError::Json {
-        file: name.to_string(),
-        source,
-    })
+    Ok(out)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -409,9 +349,74 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), RewriteError> {
     })
 }
 
+/// Runs `f` over `items` on every core, keeping order; the first error wins. Workers
+/// take the next item as they finish one, biggest first, so one large manifest does
+/// not leave a core idle.
+fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    size: impl Fn(&T) -> usize,
+    f: impl Fn(&T) -> Result<R, RewriteError> + Sync,
+) -> Result<Vec<R>, RewriteError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(size(&items[i])));
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, items.len().max(1));
+    let results: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Result<Vec<(usize, R)>, RewriteError> {
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = order.get(k) else {
+                            return Ok(done);
+                        };
+                        done.push((i, f(&items[i])?));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    let mut all: Vec<(usize, R)> = results.into_iter().flatten().collect();
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, r)| r).collect())
+}
+
+fn gunzip(bytes: &[u8], path: &Path) -> Result<String, RewriteError> {
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut s).map_err(
+        |source| RewriteError::Io {
+            op: "gunzip",
+            path: path.to_path_buf(),
+            source,
+        },
+    )?;
+    Ok(s)
+}
+
+fn gzip(text: &str, path: &Path) -> Result<Vec<u8>, RewriteError> {
+    let io = |source| RewriteError::Io {
+        op: "gzip",
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, text.as_bytes()).map_err(io)?;
+    enc.finish().map_err(io)
+}
+
 /// Rewrites `in_dir/metadata/*` into `out_dir/metadata/*` (same names): the table moves
-/// from `map`'s source location to its destination. Manifests are rewritten in
-/// parallel, then manifest lists, then metadata.json files. Data files are not touched.
+/// from `map`'s source location to its destination. Manifests first (their new sizes
+/// go into the manifest lists), then manifest lists, then metadata.json files, each
+/// step on every core. Data files are not touched.
 pub fn rewrite_dir(map: &PathMap, in_dir: &Path, out_dir: &Path) -> Result<Report, RewriteError> {
     let md_in = in_dir.join("metadata");
     let md_out = out_dir.join("metadata");
@@ -431,109 +436,76 @@ pub fn rewrite_dir(map: &PathMap, in_dir: &Path, out_dir: &Path) -> Result<Repor
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    let mut files: Vec<(String, Vec<u8>, Kind)> = Vec::with_capacity(names.len());
-    for n in names {
-        let bytes = read(&md_in.join(&n))?;
-        let k = kind(&n, &bytes);
-        files.push((n, bytes, k));
-    }
-    let report = Mutex::new(Report::default());
-    let lengths = Mutex::new(HashMap::new());
-    let manifests: Vec<&(String, Vec<u8>, Kind)> =
-        files.iter().filter(|f| f.2 == Kind::Manifest).collect();
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(manifests.len().max(1));
-    let chunk = manifests.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| -> Result<(), RewriteError> {
-        let handles: Vec<_> = manifests
-            .chunks(chunk)
-            .map(|part| {
-                let (report, lengths, md_out, map) = (&report, &lengths, &md_out, map);
-                scope.spawn(move || -> Result<(), RewriteError> {
-                    for (name, bytes, _) in part {
-                        let (out, entries) = rewrite_manifest(name, bytes, map)?;
-                        write(&md_out.join(name), &out)?;
-                        let new_path = format!("{}/metadata/{name}", map.to);
-                        lengths
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .insert(new_path, out.len() as u64);
-                        let mut r = report.lock().unwrap_or_else(|e| e.into_inner());
-                        r.manifests += 1;
-                        r.entries += entries;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-        }
-        Ok(())
-    })?;
-    let lengths = lengths.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut report = report.into_inner().unwrap_or_else(|e| e.into_inner());
-    for (name, bytes, k) in &files {
-        match k {
-            Kind::List => {
-                let (out, entries) = rewrite_manifest_list(name, bytes, map, &lengths)?;
-                write(&md_out.join(name), &out)?;
-                report.manifest_lists += 1;
-                report.entries += entries;
-            }
-            Kind::Other => {
-                write(&md_out.join(name), bytes)?;
-                report.copied += 1;
-            }
-            _ => {}
-        }
+    let files: Vec<(String, Vec<u8>, Kind)> = par_map(
+        &names,
+        |_| 0,
+        |n| {
+            let bytes = read(&md_in.join(n))?;
+            let k = kind(n, &bytes);
+            Ok((n.clone(), bytes, k))
+        },
+    )?;
+    let of = |k: Kind| files.iter().filter(move |f| f.2 == k).collect::<Vec<_>>();
+    let mut report = Report::default();
+    let manifests = par_map(
+        &of(Kind::Manifest),
+        |f| f.1.len(),
+        |(name, bytes, _)| {
+            let (out, entries) = rewrite_manifest(name, bytes, map)?;
+            write(&md_out.join(name), &out)?;
+            Ok((
+                format!("{}/metadata/{name}", map.to),
+                out.len() as u64,
+                entries,
+            ))
+        },
+    )?;
+    report.manifests = manifests.len();
+    report.entries += manifests.iter().map(|m| m.2).sum::<usize>();
+    let lengths: HashMap<String, u64> = manifests.into_iter().map(|(p, l, _)| (p, l)).collect();
+    let lists = par_map(
+        &of(Kind::List),
+        |f| f.1.len(),
+        |(name, bytes, _)| {
+            let (out, entries) = rewrite_manifest_list(name, bytes, map, &lengths)?;
+            write(&md_out.join(name), &out)?;
+            Ok(entries)
+        },
+    )?;
+    report.manifest_lists = lists.len();
+    report.entries += lists.iter().sum::<usize>();
+    for (name, bytes, _) in of(Kind::Other) {
+        write(&md_out.join(name), bytes)?;
+        report.copied += 1;
     }
     // metadata.json last: a reader that finds the new metadata finds everything it names.
-    for (name, bytes, k) in &files {
-        if *k != Kind::Json {
-            continue;
-        }
-        let text = if name.ends_with(".gz.metadata.json") {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
-                .map_err(|source| RewriteError::Io {
-                    op: "gunzip",
-                    path: md_in.join(name),
-                    source,
-                })?;
-            s
-        } else {
-            String::from_utf8_lossy(bytes).into_owned()
-        };
-        let out = rewrite_metadata_json(name, &text, map)?;
-        let out = if name.ends_with(".gz.metadata.json") {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            std::io::Write::write_all(&mut enc, out.as_bytes()).map_err(|source| {
-                RewriteError::Io {
-                    op: "gzip",
-                    path: md_out.join(name),
-                    source,
-                }
-            })?;
-            enc.finish().map_err(|source| RewriteError::Io {
-                op: "gzip",
-                path: md_out.join(name),
-                source,
-            })?
-        } else {
-            out.into_bytes()
-        };
-        write(&md_out.join(name), &out)?;
-        report.metadata_json += 1;
-    }
+    report.metadata_json = par_map(
+        &of(Kind::Json),
+        |f| f.1.len(),
+        |(name, bytes, _)| {
+            let gz = name.ends_with(".gz.metadata.json");
+            let text = if gz {
+                gunzip(bytes, &md_in.join(name))?
+            } else {
+                String::from_utf8_lossy(bytes).into_owned()
+            };
+            let out = rewrite_metadata_json(name, &text, map)?;
+            let out = if gz {
+                gzip(&out, &md_out.join(name))?
+            } else {
+                out.into_bytes()
+            };
+            write(&md_out.join(name), &out)
+        },
+    )?
+    .len();
     Ok(report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn path_map_keeps_boundaries_and_knows_s3a() {

@@ -62,7 +62,8 @@ impl Codec {
         }
     }
 
-    /// Compresses one block.
+    /// Compresses one block, favouring speed (level 1): a rewrite should not cost more
+    /// than the copy it accompanies; readers do not care about the level.
     pub fn compress(self, data: &[u8]) -> Result<Vec<u8>, AvroError> {
         match self {
             Codec::Null => Ok(data.to_vec()),
@@ -81,7 +82,7 @@ impl Codec {
                 out.extend_from_slice(&crc32fast::hash(data).to_be_bytes());
                 Ok(out)
             }
-            Codec::Zstandard => Ok(zstd::stream::encode_all(data, 3)?),
+            Codec::Zstandard => Ok(zstd::stream::encode_all(data, 1)?),
         }
     }
 }
