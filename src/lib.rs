@@ -19,4 +19,5 @@ pub mod providers;
 pub mod render;
 pub mod secret;
 pub mod state;
+pub mod sync;
 pub mod template;

@@ -103,6 +103,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A command-line argument is not usable.
+    #[error("{0}")]
+    #[diagnostic(code(forge::usage))]
+    Usage(String),
+    /// A store could not be reached or listed.
+    #[error("{0}")]
+    #[diagnostic(code(forge::store))]
+    Store(String),
     /// An Iceberg rewrite failed.
     #[error(transparent)]
     #[diagnostic(code(forge::iceberg))]

@@ -9,6 +9,7 @@ mod inspect;
 mod misc;
 mod plan;
 mod report;
+mod s3;
 mod session;
 
 use std::path::PathBuf;
@@ -72,6 +73,9 @@ pub enum Command {
     /// Iceberg tools.
     #[command(subcommand)]
     Iceberg(IcebergCommand),
+    /// S3 tools.
+    #[command(subcommand)]
+    S3(S3Command),
     /// Print shell completions.
     Completions(CompletionsArgs),
 }
@@ -103,6 +107,81 @@ pub struct RewritePathsArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `forge s3 ...`.
+#[derive(Debug, Subcommand)]
+pub enum S3Command {
+    /// Copy what is new or resized from one S3 location to another (smart sync):
+    /// `forge s3 sync s3://lakehouse/wildlife/ s3://cloud-bucket/wildlife/`.
+    Sync(S3SyncArgs),
+}
+
+/// `forge s3 sync`.
+#[derive(Debug, Args)]
+pub struct S3SyncArgs {
+    /// Source, `s3://bucket/prefix`.
+    pub source: String,
+    /// Destination, `s3://bucket/prefix`.
+    pub destination: String,
+    /// The source store.
+    #[command(flatten, next_help_heading = "Source")]
+    pub src: SrcArgs,
+    /// The destination store.
+    #[command(flatten, next_help_heading = "Destination")]
+    pub dst: DstArgs,
+    /// Objects or parts in flight at once.
+    #[arg(long, default_value_t = 12)]
+    pub concurrency: usize,
+    /// Part size in MiB for large objects (at least 5).
+    #[arg(long, default_value_t = 8)]
+    pub part_size_mib: u64,
+    /// Only show what would be copied.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The source store of `forge s3 sync`.
+#[derive(Debug, Args, Clone)]
+pub struct SrcArgs {
+    /// Endpoint URL of the source store (leave out for AWS).
+    #[arg(long = "source-endpoint")]
+    pub src_endpoint: Option<String>,
+    /// Source region.
+    #[arg(long = "source-region")]
+    pub src_region: Option<String>,
+    /// Source AWS profile.
+    #[arg(long = "source-profile")]
+    pub src_profile: Option<String>,
+    /// Environment variable holding the source access key id.
+    #[arg(long = "source-access-key-env", value_name = "VAR")]
+    pub src_access_key_env: Option<String>,
+    /// Environment variable holding the source secret access key.
+    #[arg(long = "source-secret-key-env", value_name = "VAR")]
+    pub src_secret_key_env: Option<String>,
+}
+
+/// The destination store of `forge s3 sync`.
+#[derive(Debug, Args, Clone)]
+pub struct DstArgs {
+    /// Endpoint URL of the destination store (leave out for AWS).
+    #[arg(long = "dest-endpoint")]
+    pub dst_endpoint: Option<String>,
+    /// Destination region.
+    #[arg(long = "dest-region")]
+    pub dst_region: Option<String>,
+    /// Destination AWS profile.
+    #[arg(long = "dest-profile")]
+    pub dst_profile: Option<String>,
+    /// Environment variable holding the destination access key id.
+    #[arg(long = "dest-access-key-env", value_name = "VAR")]
+    pub dst_access_key_env: Option<String>,
+    /// Environment variable holding the destination secret access key.
+    #[arg(long = "dest-secret-key-env", value_name = "VAR")]
+    pub dst_secret_key_env: Option<String>,
 }
 
 /// `forge doctor`.
@@ -305,6 +384,7 @@ pub async fn run(cli: Cli) -> Result<i32, Error> {
         Command::Schema(a) => misc::schema(a),
         Command::Doctor(a) => doctor::run(&ctx, a).await,
         Command::Iceberg(IcebergCommand::RewritePaths(a)) => iceberg::rewrite_paths(a),
+        Command::S3(S3Command::Sync(a)) => s3::sync(a).await,
         Command::Completions(a) => misc::completions(a),
     }
 }

@@ -11,3 +11,4 @@ mod peers;
 mod recovery;
 mod s3;
 mod stack;
+mod sync;

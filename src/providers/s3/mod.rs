@@ -5,7 +5,7 @@
 //! S3-compatible stores take keys by reference and path-style addressing.
 
 mod bucket;
-mod client;
+pub mod client;
 
 pub use bucket::{BucketSpec, BucketState, S3Bucket};
 pub use client::{Clients, StoreSpec};

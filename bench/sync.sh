@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# forge's smart sync side by side with rclone (default, and tuned: --transfers 16
+# --checkers 16 --size-only --s3-no-head --s3-no-check-bucket) and the replaced tool's
+# sequential boto3 sync (../shared/bench/py_smart_sync.py), between two local s3s-fs
+# servers on tmpfs, tools interleaved round by round (hyperfine), ratios printed.
+#
+# Workloads: 2,000 × 16 KiB objects; 6 × 128 MiB objects; an incremental re-sync (50 new,
+# 5 resized). The servers and clients run in a network namespace whose loopback routes use
+# `quickack 1` when that can be set up (s3s-fs otherwise stalls ~40 ms per request on
+# delayed ACKs); else on plain loopback.
+#
+#   bench/sync.sh [FORGE_BIN]       needs hyperfine, rclone, scripts/install-test-servers.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+FORGE=$(realpath "${1:-target/release/forge}")
+CACHE=${FORGE_CACHE:-$HOME/.cache/forge}
+S3S=$CACHE/servers/s3s-fs-0.14.1/bin/s3s-fs
+PY=$CACHE/servers/pyiceberg-0.12.0
+REF=$(realpath "${PY_SMART_SYNC:-../shared/bench/py_smart_sync.py}")
+OUT=$(realpath -m "${BENCH_OUT:-target/bench}")
+RUNS=${RUNS:-5}
+mkdir -p "$OUT"
+
+if [ -z "${FORGE_BENCH_IN_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+  ns=forgebench$$
+  if ip netns add "$ns" 2>/dev/null; then
+    trap 'ip netns del '"$ns"' 2>/dev/null || true' EXIT
+    ip netns exec "$ns" ip link set lo up
+    ip netns exec "$ns" ip route change local 127.0.0.0/8 dev lo table local quickack 1 2>/dev/null || echo "(quickack not available; plain loopback in a namespace)"
+    FORGE_BENCH_IN_NETNS=1 ip netns exec "$ns" "$0" "$@"
+    exit $?
+  fi
+fi
+
+work=$(mktemp -d -p /dev/shm)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SP=$(port); DP=$(port)
+mkdir -p "$work/src" "$work/dst"
+"$S3S" --host 127.0.0.1 --port "$SP" --access-key srckey --secret-key srcsecret123 "$work/src" >"$work/src.log" 2>&1 & pids+=($!)
+"$S3S" --host 127.0.0.1 --port "$DP" --access-key dstkey --secret-key dstsecret123 "$work/dst" >"$work/dst.log" 2>&1 & pids+=($!)
+for p in $SP $DP; do for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.05; done; done
+export SRC_AK=srckey SRC_SK=srcsecret123 DST_AK=dstkey DST_SK=dstsecret123
+export SRC_ACCESS_KEY=srckey SRC_SECRET_KEY=srcsecret123 DST_ACCESS_KEY=dstkey DST_SECRET_KEY=dstsecret123
+export RCLONE_CONFIG_SRC_TYPE=s3 RCLONE_CONFIG_SRC_PROVIDER=Other RCLONE_CONFIG_SRC_ENDPOINT=http://127.0.0.1:$SP RCLONE_CONFIG_SRC_ACCESS_KEY_ID=srckey RCLONE_CONFIG_SRC_SECRET_ACCESS_KEY=srcsecret123 RCLONE_CONFIG_SRC_REGION=us-east-1
+export RCLONE_CONFIG_DST_TYPE=s3 RCLONE_CONFIG_DST_PROVIDER=Other RCLONE_CONFIG_DST_ENDPOINT=http://127.0.0.1:$DP RCLONE_CONFIG_DST_ACCESS_KEY_ID=dstkey RCLONE_CONFIG_DST_SECRET_ACCESS_KEY=dstsecret123 RCLONE_CONFIG_DST_REGION=us-east-1
+# Fill the source through the S3 API (so s3s-fs writes its own metadata).
+PYTHONPATH=$PY python3 - "$SP" <<'PYEOF'
+import os, sys, boto3
+from botocore.config import Config
+from concurrent.futures import ThreadPoolExecutor
+s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1", aws_access_key_id="srckey",
+                  aws_secret_access_key="srcsecret123", config=Config(s3={"addressing_style": "path"}, max_pool_connections=16))
+s3.create_bucket(Bucket="lake")
+small = os.urandom(16 * 1024)
+with ThreadPoolExecutor(16) as ex:
+    list(ex.map(lambda i: s3.put_object(Bucket="lake", Key=f"small/f{i:05d}.parquet", Body=small[i % 100:] + small[:i % 100]), range(2000)))
+big = os.urandom(128 * 1024 * 1024)
+for i in range(6):
+    s3.put_object(Bucket="lake", Key=f"large/f{i}.parquet", Body=big[i:] + big[:i])
+PYEOF
+mkdir -p "$work/dst/lake"
+reset_dst='rm -rf '"$work"'/dst/lake '"$work"'/dst/.bucket-* && mkdir -p '"$work"'/dst/lake'
+tools() { # tools NAME PREFIX
+  local name=$1 prefix=$2
+  hyperfine --runs "$RUNS" --export-markdown "$OUT/sync-$name.md" --export-json "$OUT/sync-$name.json" --prepare "${PREPARE:-$reset_dst}" \
+    -n forge "$FORGE s3 sync s3://lake/$prefix s3://lake/$prefix --source-endpoint http://127.0.0.1:$SP --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint http://127.0.0.1:$DP --dest-access-key-env DST_AK --dest-secret-key-env DST_SK --concurrency 16" \
+    -n rclone "rclone sync src:lake/$prefix dst:lake/$prefix" \
+    -n rclone-tuned "rclone sync src:lake/$prefix dst:lake/$prefix --transfers 16 --checkers 16 --size-only --s3-no-head --s3-no-check-bucket" \
+    -n python-boto3 "env PYTHONPATH=$PY python3 $REF http://127.0.0.1:$SP lake $prefix http://127.0.0.1:$DP lake $prefix"
+}
+echo "## 2,000 x 16 KiB"; tools small small/
+echo "## 6 x 128 MiB"; RUNS=${LARGE_RUNS:-3} tools large large/
+# Incremental: the destination holds the small objects as of before 50 were added and 5 resized.
+"$FORGE" s3 sync s3://lake/small/ s3://lake/small/ --source-endpoint "http://127.0.0.1:$SP" --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint "http://127.0.0.1:$DP" --dest-access-key-env DST_AK --dest-secret-key-env DST_SK >/dev/null
+rm -rf "$work/base" && cp -a "$work/dst" "$work/base"
+PYTHONPATH=$PY python3 - "$SP" <<'PYEOF'
+import os, sys, boto3
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1", aws_access_key_id="srckey",
+                  aws_secret_access_key="srcsecret123", config=Config(s3={"addressing_style": "path"}))
+for i in range(50):
+    s3.put_object(Bucket="lake", Key=f"small/new{i:03d}.parquet", Body=os.urandom(16 * 1024))
+for i in range(5):
+    s3.put_object(Bucket="lake", Key=f"small/f{i:05d}.parquet", Body=os.urandom(20 * 1024))
+PYEOF
+echo "## incremental (50 new, 5 resized)"
+PREPARE="rm -rf $work/dst && cp -a $work/base $work/dst" tools incremental small/
+python3 - "$OUT" <<'PYEOF'
+import json, sys, os
+out = sys.argv[1]
+print("\n| workload | tool | wall (s) | client CPU (s) | wall vs tuned rclone | CPU vs tuned rclone | wall vs boto3 |")
+print("|---|---|---|---|---|---|---|")
+for name in ["small", "large", "incremental"]:
+    r = {x["command"]: x for x in json.load(open(os.path.join(out, f"sync-{name}.json")))["results"]}
+    t, p = r["rclone-tuned"], r["python-boto3"]
+    for tool in ["forge", "rclone", "rclone-tuned", "python-boto3"]:
+        x = r[tool]
+        cpu = x["user"] + x["system"]
+        print(f"| {name} | {tool} | {x['median']:.3f} | {cpu:.3f} | {x['median']/t['median']:.2f} | {cpu/(t['user']+t['system']):.2f} | {x['median']/p['median']:.3f} |")
+PYEOF
+echo "peak RSS on 6 x 128 MiB:"
+eval "$reset_dst"
+/usr/bin/time -f "  forge %M KiB" "$FORGE" s3 sync s3://lake/large/ s3://lake/large/ --source-endpoint "http://127.0.0.1:$SP" --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint "http://127.0.0.1:$DP" --dest-access-key-env DST_AK --dest-secret-key-env DST_SK --concurrency 16 2>&1 >/dev/null | tail -1
+eval "$reset_dst"
+/usr/bin/time -f "  rclone-tuned %M KiB" rclone sync src:lake/large/ dst:lake/large/ --transfers 16 --checkers 16 --size-only --s3-no-head --s3-no-check-bucket 2>&1 >/dev/null | tail -1

@@ -1,0 +1,225 @@
+//! `forge s3 sync` from s3s-fs (the RustFS stand-in) to moto (AWS), checked with boto3,
+//! with faults injected by the proxy.
+
+use crate::support::forge::{Project, Run};
+use crate::support::proxy::{Fault, FaultProxy};
+use crate::support::servers::{S3Server, boto3, moto, s3s_fs, unique};
+
+fn sync(p: &Project, src_endpoint: &str, dst_endpoint: &str, from: &str, to: &str) -> Run {
+    let (s, d) = (s3s_fs(), moto());
+    let args = [
+        "s3",
+        "sync",
+        from,
+        to,
+        "--source-endpoint",
+        src_endpoint,
+        "--source-access-key-env",
+        "SRC_AK",
+        "--source-secret-key-env",
+        "SRC_SK",
+        "--dest-endpoint",
+        dst_endpoint,
+        "--dest-access-key-env",
+        "DST_AK",
+        "--dest-secret-key-env",
+        "DST_SK",
+        "--json",
+    ];
+    p.run_env(
+        &args,
+        &[
+            ("SRC_AK", &s.access_key),
+            ("SRC_SK", &s.secret_key),
+            ("DST_AK", &d.access_key),
+            ("DST_SK", &d.secret_key),
+        ],
+    )
+}
+
+fn report(r: &Run) -> serde_json::Value {
+    serde_json::from_str(r.stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr))
+}
+
+fn put(server: &S3Server, bucket: &str, objects: &[(&str, usize)]) {
+    let list: Vec<String> = objects
+        .iter()
+        .map(|(k, n)| format!("('{k}', {n})"))
+        .collect();
+    boto3(
+        server,
+        &format!(
+            "import hashlib\nfor k, n in [{}]:\n    s3.put_object(Bucket='{bucket}', Key=k, Body=(hashlib.sha256(k.encode()).digest() * (n // 32 + 1))[:n])",
+            list.join(", ")
+        ),
+    );
+}
+
+fn sizes(server: &S3Server, bucket: &str, prefix: &str) -> String {
+    boto3(
+        server,
+        &format!(
+            "p = s3.get_paginator('list_objects_v2')\nprint(sorted((o['Key'], o['Size']) for page in p.paginate(Bucket='{bucket}', Prefix='{prefix}') for o in page.get('Contents', [])))"
+        ),
+    )
+}
+
+#[test]
+fn copies_what_is_new_or_resized_with_multipart_for_large_objects() {
+    let (s, d) = (s3s_fs(), moto());
+    let (sb, db) = (unique("src"), unique("dst"));
+    boto3(s, &format!("s3.create_bucket(Bucket='{sb}')"));
+    boto3(d, &format!("s3.create_bucket(Bucket='{db}')"));
+    let mut objects: Vec<(String, usize)> = (0..40)
+        .map(|i| (format!("wildlife/penguins/data/f{i}.parquet"), 1000 + i))
+        .collect();
+    objects.push((
+        "wildlife/penguins/data/big.parquet".into(),
+        21 * 1024 * 1024 + 7,
+    ));
+    let refs: Vec<(&str, usize)> = objects.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    put(s, &sb, &refs);
+    let p = Project::new("");
+    let r = sync(
+        &p,
+        &s.endpoint,
+        &d.endpoint,
+        &format!("s3://{sb}/wildlife/"),
+        &format!("s3://{db}/migrated/wildlife/"),
+    )
+    .expect_code(0);
+    let rep = report(&r);
+    assert_eq!(rep["report"]["copied"], 41);
+    assert_eq!(
+        rep["report"]["bytes"].as_u64(),
+        Some(objects.iter().map(|o| o.1 as u64).sum())
+    );
+    // The same objects, sizes and bytes at the destination (the large one through multipart).
+    let want = sizes(s, &sb, "wildlife/").replace("'wildlife/", "'migrated/wildlife/");
+    assert_eq!(sizes(d, &db, "migrated/"), want);
+    let digest = |server: &S3Server, bucket: &str, key: &str| {
+        boto3(
+            server,
+            &format!(
+                "import hashlib\nprint(hashlib.sha256(s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read()).hexdigest())"
+            ),
+        )
+    };
+    assert_eq!(
+        digest(s, &sb, "wildlife/penguins/data/big.parquet"),
+        digest(d, &db, "migrated/wildlife/penguins/data/big.parquet")
+    );
+    // Nothing new: nothing copied.
+    let rep = report(
+        &sync(
+            &p,
+            &s.endpoint,
+            &d.endpoint,
+            &format!("s3://{sb}/wildlife/"),
+            &format!("s3://{db}/migrated/wildlife/"),
+        )
+        .expect_code(0),
+    );
+    assert_eq!(rep["report"]["copied"], 0);
+    assert_eq!(rep["plan"]["unchanged"], 41);
+    // Two new objects and one resized: exactly those three.
+    put(
+        s,
+        &sb,
+        &[
+            ("wildlife/penguins/data/new1.parquet", 10),
+            ("wildlife/penguins/data/new2.parquet", 20),
+            ("wildlife/penguins/data/f3.parquet", 5),
+        ],
+    );
+    let rep = report(
+        &sync(
+            &p,
+            &s.endpoint,
+            &d.endpoint,
+            &format!("s3://{sb}/wildlife/"),
+            &format!("s3://{db}/migrated/wildlife/"),
+        )
+        .expect_code(0),
+    );
+    assert_eq!(rep["report"]["copied"], 3);
+    assert_eq!(rep["plan"]["unchanged"], 40);
+}
+
+#[test]
+fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
+    let (s, d) = (s3s_fs(), moto());
+    let (sb, db) = (unique("fsrc"), unique("fdst"));
+    boto3(s, &format!("s3.create_bucket(Bucket='{sb}')"));
+    boto3(d, &format!("s3.create_bucket(Bucket='{db}')"));
+    let objects: Vec<(String, usize)> = (0..12)
+        .map(|i| (format!("t/data/f{i}"), 2000 + i))
+        .collect();
+    let refs: Vec<(&str, usize)> = objects.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    put(s, &sb, &refs);
+    let src_proxy = FaultProxy::start(s.port);
+    let dst_proxy = FaultProxy::start(d.port);
+    // Passing faults: a body cut mid-way, S3 throttling, a 500.
+    src_proxy.add(
+        Some("GET"),
+        &format!("/{sb}/t/data/f1"),
+        Some(1),
+        Fault::ResetMidBody,
+    );
+    dst_proxy.add(
+        Some("PUT"),
+        &format!("/{db}/t/data/f2"),
+        Some(2),
+        Fault::SlowDown,
+    );
+    dst_proxy.add(
+        Some("PUT"),
+        &format!("/{db}/t/data/f3"),
+        Some(1),
+        Fault::Status(
+            500,
+            "<Error><Code>InternalError</Code><Message>injected</Message></Error>".into(),
+        ),
+    );
+    // A fault that does not pass: the source keeps failing for f5.
+    src_proxy.add(
+        Some("GET"),
+        &format!("/{sb}/t/data/f5"),
+        None,
+        Fault::Status(
+            500,
+            "<Error><Code>InternalError</Code><Message>injected</Message></Error>".into(),
+        ),
+    );
+    let p = Project::new("");
+    let r = sync(
+        &p,
+        &src_proxy.endpoint(),
+        &dst_proxy.endpoint(),
+        &format!("s3://{sb}/t/"),
+        &format!("s3://{db}/t/"),
+    )
+    .expect_code(3);
+    let rep = report(&r);
+    assert_eq!(rep["report"]["copied"], 11, "{rep}");
+    assert_eq!(rep["report"]["failed"][0][0], "data/f5");
+    assert!(
+        src_proxy.count("GET", &format!("/{sb}/t/data/f1")) >= 2,
+        "the cut body was fetched again"
+    );
+    // The store recovers: the next run copies only what is missing.
+    src_proxy.clear();
+    let rep = report(
+        &sync(
+            &p,
+            &src_proxy.endpoint(),
+            &dst_proxy.endpoint(),
+            &format!("s3://{sb}/t/"),
+            &format!("s3://{db}/t/"),
+        )
+        .expect_code(0),
+    );
+    assert_eq!(rep["report"]["copied"], 1);
+    assert_eq!(sizes(d, &db, "t/"), sizes(s, &sb, "t/"));
+}
