@@ -42,6 +42,8 @@ mkdir -p "$work/src" "$work/dst"
 "$S3S" --host 127.0.0.1 --port "$SP" --access-key srckey --secret-key srcsecret123 "$work/src" >"$work/src.log" 2>&1 & pids+=($!)
 "$S3S" --host 127.0.0.1 --port "$DP" --access-key dstkey --secret-key dstsecret123 "$work/dst" >"$work/dst.log" 2>&1 & pids+=($!)
 for p in $SP $DP; do for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.05; done; done
+# Debian's rclone 1.60 refuses to start when AWS_CA_BUNDLE is set (the endpoints are plain http).
+unset AWS_CA_BUNDLE
 export SRC_AK=srckey SRC_SK=srcsecret123 DST_AK=dstkey DST_SK=dstsecret123
 export SRC_ACCESS_KEY=srckey SRC_SECRET_KEY=srcsecret123 DST_ACCESS_KEY=dstkey DST_SECRET_KEY=dstsecret123
 export RCLONE_CONFIG_SRC_TYPE=s3 RCLONE_CONFIG_SRC_PROVIDER=Other RCLONE_CONFIG_SRC_ENDPOINT=http://127.0.0.1:$SP RCLONE_CONFIG_SRC_ACCESS_KEY_ID=srckey RCLONE_CONFIG_SRC_SECRET_ACCESS_KEY=srcsecret123 RCLONE_CONFIG_SRC_REGION=us-east-1

@@ -2,15 +2,16 @@
 //! the objects that are new at the destination or whose size differs, many at once,
 //! never holding more than a part of a large object in memory.
 //!
-//! Small objects go as one GET and one PUT; large ones as a multipart upload whose
-//! parts are ranged GETs. Every object and every part is a unit of work for the engine's
-//! walker ([`crate::apply::walk`]), so concurrency is bounded by one number and a failed
-//! part skips only the completion of its own upload. Calls are retried with backoff on
-//! errors worth retrying (the SDK's own retries cover throttling); a failed object is
-//! reported while the others go on, so a re-run resumes where this one stopped.
+//! Small objects go as one GET and one PUT. A large one is read as one streaming GET,
+//! cut into parts as it arrives, and sent as a multipart upload whose next part is read
+//! while the previous one uploads: at most two parts of it are in memory. Every object is
+//! a unit of work for the engine's walker ([`crate::apply::walk`]), so concurrency is
+//! bounded by one number. Calls are retried with backoff on errors worth retrying (a GET
+//! cut mid-way resumes from where it broke); a failed object is reported while the others
+//! go on, so a re-run resumes where this one stopped.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -180,28 +181,8 @@ pub enum SyncEvent {
 
 #[derive(Debug, Clone)]
 enum Unit {
-    Whole {
-        key: String,
-        size: u64,
-    },
-    Create {
-        obj: usize,
-    },
-    Part {
-        obj: usize,
-        number: i32,
-        start: u64,
-        end: u64,
-    },
-    Complete {
-        obj: usize,
-    },
-}
-
-#[derive(Debug, Default)]
-struct Upload {
-    id: Option<String>,
-    parts: BTreeMap<i32, String>,
+    Whole { key: String, size: u64 },
+    Large { key: String, size: u64 },
 }
 
 /// Whether an S3 failure is worth another try.
@@ -260,6 +241,197 @@ async fn get(
     .await
 }
 
+/// Reads `[from, to)` of an object as it streams in, resuming with a ranged GET if the
+/// stream breaks; returns exactly `to - from` bytes.
+struct Reader<'a> {
+    src: &'a Location,
+    key: &'a str,
+    size: u64,
+    pos: u64,
+    body: Option<ByteStream>,
+    pending: bytes::Bytes,
+    attempts: u32,
+}
+
+impl Reader<'_> {
+    async fn open(&mut self) -> Result<(), String> {
+        let (src, key, pos) = (self.src, self.key, self.pos);
+        let out = with_retry(self.attempts, &format!("GetObject {key}"), || async {
+            let mut req = src
+                .client
+                .get_object()
+                .bucket(&src.bucket)
+                .key(src.key(key));
+            if pos > 0 {
+                req = req.range(format!("bytes={pos}-"));
+            }
+            req.send().await.map_err(classify)
+        })
+        .await?;
+        self.body = Some(out.body);
+        Ok(())
+    }
+
+    /// The next `n` bytes (fewer only at the end of the object).
+    async fn read(&mut self, n: u64) -> Result<bytes::Bytes, String> {
+        let want = n.min(self.size - self.pos) as usize;
+        let mut buf = bytes::BytesMut::with_capacity(want);
+        let mut failures = 0;
+        while buf.len() < want {
+            if !self.pending.is_empty() {
+                let take = self.pending.len().min(want - buf.len());
+                buf.extend_from_slice(&self.pending.split_to(take));
+                self.pos += take as u64;
+                continue;
+            }
+            if self.body.is_none() {
+                self.open().await?;
+            }
+            let Some(body) = self.body.as_mut() else {
+                return Err(format!("GetObject {}: no body", self.key));
+            };
+            let next = body.try_next().await;
+            match next {
+                Ok(Some(chunk)) => self.pending = chunk,
+                Ok(None) => {
+                    return Err(format!(
+                        "GetObject {}: the object ended at byte {} of {}",
+                        self.key, self.pos, self.size
+                    ));
+                }
+                Err(e) => {
+                    // Cut mid-body: resume from here.
+                    failures += 1;
+                    if failures >= self.attempts {
+                        return Err(format!("GetObject {}: {e}", self.key));
+                    }
+                    self.body = None;
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(failures))).await;
+                }
+            }
+        }
+        Ok(buf.freeze())
+    }
+}
+
+async fn upload_part(
+    dst: &Location,
+    key: &str,
+    id: &str,
+    number: i32,
+    body: bytes::Bytes,
+    attempts: u32,
+) -> Result<CompletedPart, String> {
+    let etag = with_retry(attempts, &format!("UploadPart {key} #{number}"), || async {
+        let out = dst
+            .client
+            .upload_part()
+            .bucket(&dst.bucket)
+            .key(dst.key(key))
+            .upload_id(id)
+            .part_number(number)
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out.e_tag().unwrap_or_default().to_string())
+    })
+    .await?;
+    Ok(CompletedPart::builder()
+        .part_number(number)
+        .e_tag(etag)
+        .build())
+}
+
+/// Copies a large object as a multipart upload, reading the next part while the
+/// previous one uploads. Aborts the upload if anything fails.
+async fn copy_large(
+    src: &Location,
+    dst: &Location,
+    key: &str,
+    size: u64,
+    part: u64,
+    attempts: u32,
+) -> Result<(), String> {
+    let id = with_retry(
+        attempts,
+        &format!("CreateMultipartUpload {key}"),
+        || async {
+            let out = dst
+                .client
+                .create_multipart_upload()
+                .bucket(&dst.bucket)
+                .key(dst.key(key))
+                .send()
+                .await
+                .map_err(classify)?;
+            Ok(out.upload_id().unwrap_or_default().to_string())
+        },
+    )
+    .await?;
+    let result: Result<(), String> = async {
+        let mut reader = Reader {
+            src,
+            key,
+            size,
+            pos: 0,
+            body: None,
+            pending: bytes::Bytes::new(),
+            attempts,
+        };
+        let mut parts = Vec::new();
+        let mut current = reader.read(part).await?;
+        let mut number = 1;
+        loop {
+            let last = reader.pos >= size;
+            if last {
+                parts.push(upload_part(dst, key, &id, number, current, attempts).await?);
+                break;
+            }
+            let (uploaded, next) = tokio::join!(
+                upload_part(dst, key, &id, number, current, attempts),
+                reader.read(part)
+            );
+            parts.push(uploaded?);
+            current = next?;
+            number += 1;
+        }
+        let completed = CompletedMultipartUpload::builder()
+            .set_parts(Some(parts))
+            .build();
+        with_retry(
+            attempts,
+            &format!("CompleteMultipartUpload {key}"),
+            || async {
+                dst.client
+                    .complete_multipart_upload()
+                    .bucket(&dst.bucket)
+                    .key(dst.key(key))
+                    .upload_id(&id)
+                    .multipart_upload(completed.clone())
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(classify)
+            },
+        )
+        .await
+    }
+    .await;
+    if result.is_err() {
+        // So the store drops the parts it holds.
+        let _ = dst
+            .client
+            .abort_multipart_upload()
+            .bucket(&dst.bucket)
+            .key(dst.key(key))
+            .upload_id(&id)
+            .send()
+            .await;
+    }
+    result
+}
+
 /// Copies what `plan` lists from `src` to `dst`.
 pub async fn copy(
     src: &Location,
@@ -270,85 +442,49 @@ pub async fn copy(
     events: Option<tokio::sync::mpsc::UnboundedSender<SyncEvent>>,
 ) -> Report {
     let part = opts.part_size.max(5 * 1024 * 1024);
-    let mut units = Vec::new();
-    let mut deps: Vec<Vec<usize>> = Vec::new();
-    let mut objects: Vec<(String, u64)> = Vec::new();
-    for (key, size) in &plan.copy {
-        if *size < part {
-            units.push(Unit::Whole {
-                key: key.clone(),
-                size: *size,
-            });
-            deps.push(vec![]);
-            continue;
-        }
-        let obj = objects.len();
-        objects.push((key.clone(), *size));
-        let create = units.len();
-        units.push(Unit::Create { obj });
-        deps.push(vec![]);
-        let mut parts = Vec::new();
-        let mut start = 0;
-        let mut number = 1;
-        while start < *size {
-            let end = (start + part).min(*size);
-            parts.push(units.len());
-            units.push(Unit::Part {
-                obj,
-                number,
-                start,
-                end,
-            });
-            deps.push(vec![create]);
-            start = end;
-            number += 1;
-        }
-        units.push(Unit::Complete { obj });
-        deps.push(parts);
-    }
-    let uploads: Arc<Mutex<Vec<Upload>>> = Arc::new(Mutex::new(
-        (0..objects.len()).map(|_| Upload::default()).collect(),
-    ));
-    let objects = Arc::new(objects);
+    // Large objects first, so they are not the tail of the run.
+    let mut units: Vec<Unit> = plan
+        .copy
+        .iter()
+        .map(|(key, size)| {
+            if *size < part {
+                Unit::Whole {
+                    key: key.clone(),
+                    size: *size,
+                }
+            } else {
+                Unit::Large {
+                    key: key.clone(),
+                    size: *size,
+                }
+            }
+        })
+        .collect();
+    units.sort_by_key(|u| std::cmp::Reverse(matches!(u, Unit::Large { .. })));
     let units = Arc::new(units);
-    let (src2, dst2, attempts) = (src.clone(), dst.clone(), opts.attempts);
-    let (ups, objs, us, ev) = (
-        uploads.clone(),
-        objects.clone(),
+    let (src2, dst2, attempts, us, ev) = (
+        src.clone(),
+        dst.clone(),
+        opts.attempts,
         units.clone(),
         events.clone(),
     );
     let outcomes = walk(
         units.len(),
-        &deps,
+        &vec![vec![]; units.len()],
         opts.concurrency.max(1),
         cancel,
         move |i| {
-            let (src, dst, ups, objs, unit, ev) = (
-                src2.clone(),
-                dst2.clone(),
-                ups.clone(),
-                objs.clone(),
-                us[i].clone(),
-                ev.clone(),
-            );
+            let (src, dst, unit, ev) = (src2.clone(), dst2.clone(), us[i].clone(), ev.clone());
             async move {
-                let done = |key: &str, bytes: u64| {
-                    if let Some(tx) = &ev {
-                        let _ = tx.send(SyncEvent::Copied {
-                            key: key.to_string(),
-                            bytes,
-                        });
-                    }
-                };
-                match unit {
+                let (key, size) = match &unit {
                     Unit::Whole { key, size } => {
-                        let body = get(&src, &key, None, attempts).await?;
+                        let body = get(&src, key, None, attempts).await?;
                         with_retry(attempts, &format!("PutObject {key}"), || async {
                             dst.client
                                 .put_object()
                                 .bucket(&dst.bucket)
-                                .key(dst.key(&key))
+                                .key(dst.key(key))
                                 .body(ByteStream::from(body.clone()))
                                 .send()
                                 .await
@@ -356,159 +492,48 @@ pub async fn copy(
                                 .map_err(classify)
                         })
                         .await?;
-                        done(&key, size);
-                        Ok::<u64, String>(size)
+                        (key, *size)
                     }
-                    Unit::Create { obj } => {
-                        let key = &objs[obj].0;
-                        let id = with_retry(
-                            attempts,
-                            &format!("CreateMultipartUpload {key}"),
-                            || async {
-                                let out = dst
-                                    .client
-                                    .create_multipart_upload()
-                                    .bucket(&dst.bucket)
-                                    .key(dst.key(key))
-                                    .send()
-                                    .await
-                                    .map_err(classify)?;
-                                Ok(out.upload_id().unwrap_or_default().to_string())
-                            },
-                        )
-                        .await?;
-                        ups.lock().unwrap_or_else(|e| e.into_inner())[obj].id = Some(id);
-                        Ok(0)
+                    Unit::Large { key, size } => {
+                        copy_large(&src, &dst, key, *size, part, attempts).await?;
+                        (key, *size)
                     }
-                    Unit::Part {
-                        obj,
-                        number,
-                        start,
-                        end,
-                    } => {
-                        let key = &objs[obj].0;
-                        let id = ups.lock().unwrap_or_else(|e| e.into_inner())[obj]
-                            .id
-                            .clone()
-                            .unwrap_or_default();
-                        let body = get(&src, key, Some((start, end)), attempts).await?;
-                        let etag = with_retry(
-                            attempts,
-                            &format!("UploadPart {key} #{number}"),
-                            || async {
-                                let out = dst
-                                    .client
-                                    .upload_part()
-                                    .bucket(&dst.bucket)
-                                    .key(dst.key(key))
-                                    .upload_id(&id)
-                                    .part_number(number)
-                                    .body(ByteStream::from(body.clone()))
-                                    .send()
-                                    .await
-                                    .map_err(classify)?;
-                                Ok(out.e_tag().unwrap_or_default().to_string())
-                            },
-                        )
-                        .await?;
-                        ups.lock().unwrap_or_else(|e| e.into_inner())[obj]
-                            .parts
-                            .insert(number, etag);
-                        Ok(0)
-                    }
-                    Unit::Complete { obj } => {
-                        let (key, size) = &objs[obj];
-                        let (id, parts) = {
-                            let u = &ups.lock().unwrap_or_else(|e| e.into_inner())[obj];
-                            (u.id.clone().unwrap_or_default(), u.parts.clone())
-                        };
-                        let completed = CompletedMultipartUpload::builder()
-                            .set_parts(Some(
-                                parts
-                                    .iter()
-                                    .map(|(n, e)| {
-                                        CompletedPart::builder().part_number(*n).e_tag(e).build()
-                                    })
-                                    .collect(),
-                            ))
-                            .build();
-                        with_retry(
-                            attempts,
-                            &format!("CompleteMultipartUpload {key}"),
-                            || async {
-                                dst.client
-                                    .complete_multipart_upload()
-                                    .bucket(&dst.bucket)
-                                    .key(dst.key(key))
-                                    .upload_id(&id)
-                                    .multipart_upload(completed.clone())
-                                    .send()
-                                    .await
-                                    .map(|_| ())
-                                    .map_err(classify)
-                            },
-                        )
-                        .await?;
-                        done(key, *size);
-                        Ok(*size)
-                    }
+                };
+                if let Some(tx) = &ev {
+                    let _ = tx.send(SyncEvent::Copied {
+                        key: key.clone(),
+                        bytes: size,
+                    });
                 }
+                Ok::<u64, String>(size)
             }
         },
     )
     .await;
     let mut report = Report::default();
-    let mut failed_objects = std::collections::BTreeSet::new();
     for (i, o) in outcomes.into_iter().enumerate() {
         let key = match &units[i] {
-            Unit::Whole { key, .. } => key.clone(),
-            Unit::Create { obj } | Unit::Part { obj, .. } | Unit::Complete { obj } => {
-                objects[*obj].0.clone()
-            }
+            Unit::Whole { key, .. } | Unit::Large { key, .. } => key.clone(),
         };
-        let last = matches!(units[i], Unit::Whole { .. } | Unit::Complete { .. });
         match o {
-            Outcome::Done(bytes) if last => {
+            Outcome::Done(bytes) => {
                 report.copied += 1;
                 report.bytes += bytes;
             }
-            Outcome::Done(_) => {}
             Outcome::Failed(e) => {
-                if failed_objects.insert(key.clone()) {
-                    if let Some(tx) = &events {
-                        let _ = tx.send(SyncEvent::Failed {
-                            key: key.clone(),
-                            error: e.clone(),
-                        });
-                    }
-                    report.failed.push((key, e));
+                if let Some(tx) = &events {
+                    let _ = tx.send(SyncEvent::Failed {
+                        key: key.clone(),
+                        error: e.clone(),
+                    });
                 }
+                report.failed.push((key, e));
             }
             Outcome::Skipped { .. } => {}
-            Outcome::NotRun if last => report.not_run += 1,
-            Outcome::NotRun => {}
+            Outcome::NotRun => report.not_run += 1,
         }
     }
-    // Abort multipart uploads that will never complete, so the store drops their parts.
-    let pending: Vec<(String, String)> = {
-        let ups = uploads.lock().unwrap_or_else(|e| e.into_inner());
-        objects
-            .iter()
-            .zip(ups.iter())
-            .filter(|((k, _), u)| u.id.is_some() && failed_objects.contains(k))
-            .map(|((k, _), u)| (k.clone(), u.id.clone().unwrap_or_default()))
-            .collect()
-    };
-    for (key, id) in pending {
-        let _ = dst
-            .client
-            .abort_multipart_upload()
-            .bucket(&dst.bucket)
-            .key(dst.key(&key))
-            .upload_id(id)
-            .send()
-            .await;
-    }
+    report.failed.sort();
     report
 }
 

@@ -153,9 +153,10 @@ fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
     let (sb, db) = (unique("fsrc"), unique("fdst"));
     boto3(s, &format!("s3.create_bucket(Bucket='{sb}')"));
     boto3(d, &format!("s3.create_bucket(Bucket='{db}')"));
-    let objects: Vec<(String, usize)> = (0..12)
+    let mut objects: Vec<(String, usize)> = (0..12)
         .map(|i| (format!("t/data/f{i}"), 2000 + i))
         .collect();
+    objects.push(("t/data/large".into(), 9 * 1024 * 1024 + 3));
     let refs: Vec<(&str, usize)> = objects.iter().map(|(k, n)| (k.as_str(), *n)).collect();
     put(s, &sb, &refs);
     let src_proxy = FaultProxy::start(s.port);
@@ -182,6 +183,13 @@ fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
             "<Error><Code>InternalError</Code><Message>injected</Message></Error>".into(),
         ),
     );
+    // The large object's stream is cut: the copy resumes from where it broke.
+    src_proxy.add(
+        Some("GET"),
+        &format!("/{sb}/t/data/large"),
+        Some(1),
+        Fault::ResetMidBody,
+    );
     // A fault that does not pass: the source keeps failing for f5.
     src_proxy.add(
         Some("GET"),
@@ -202,11 +210,28 @@ fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
     )
     .expect_code(3);
     let rep = report(&r);
-    assert_eq!(rep["report"]["copied"], 11, "{rep}");
+    assert_eq!(rep["report"]["copied"], 12, "{rep}");
     assert_eq!(rep["report"]["failed"][0][0], "data/f5");
     assert!(
         src_proxy.count("GET", &format!("/{sb}/t/data/f1")) >= 2,
         "the cut body was fetched again"
+    );
+    assert!(
+        src_proxy.count("GET", &format!("/{sb}/t/data/large")) >= 2,
+        "the cut stream was resumed"
+    );
+    let digest = |server: &S3Server, bucket: &str| {
+        boto3(
+            server,
+            &format!(
+                "import hashlib\nprint(hashlib.sha256(s3.get_object(Bucket='{bucket}', Key='t/data/large')['Body'].read()).hexdigest())"
+            ),
+        )
+    };
+    assert_eq!(
+        digest(s, &sb),
+        digest(d, &db),
+        "the resumed copy is byte for byte the source"
     );
     // The store recovers: the next run copies only what is missing.
     src_proxy.clear();

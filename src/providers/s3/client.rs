@@ -116,6 +116,14 @@ impl Clients {
         let shared = loader.load().await;
         let conf = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(store.path_style.unwrap_or(store.endpoint.is_some()))
+            // Checksums only where S3 requires them (the SDK's behaviour before 2025): the
+            // CRC trailers cost CPU on every request and some S3-compatible stores reject them.
+            .request_checksum_calculation(
+                aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+            )
+            .response_checksum_validation(
+                aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
+            )
             .build();
         let client = aws_sdk_s3::Client::from_conf(conf);
         self.cache
