@@ -10,7 +10,8 @@ pub mod addr;
 pub mod apply;
 pub mod cli;
 pub mod config;
-pub mod exit;
+pub mod engine;
+
 pub mod graph;
 pub mod iceberg;
 pub mod plan;

@@ -1,11 +1,12 @@
 //! The `forge` binary: parse arguments, run, report errors, exit with the code
-//! [`forge::exit`] documents.
+//! `forge::cli::exit` documents. The only place that ends the process.
 
 use clap::Parser;
+use forge::cli::{Interrupt, OnSignal, exit};
 
 fn main() {
     let cli = forge::cli::Cli::parse();
-    let json = wants_json(&cli);
+    let json = cli.wants_json();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -13,29 +14,32 @@ fn main() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            std::process::exit(forge::exit::ERROR);
+            std::process::exit(exit::ERROR);
         }
     };
-    let code = match runtime.block_on(forge::cli::run(cli)) {
-        Ok(code) => code,
-        Err(e) => {
-            forge::cli::report(&e, json);
-            forge::exit::code(&e)
+    let interrupt = Interrupt::new();
+    let watched = interrupt.clone();
+    let code = runtime.block_on(async move {
+        tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                match watched.signal() {
+                    OnSignal::Quit => std::process::exit(exit::INTERRUPTED),
+                    OnSignal::Stopping => eprintln!(
+                        "\nInterrupt received: finishing the changes in flight and saving state (press Ctrl-C again to quit at once)..."
+                    ),
+                }
+            }
+        });
+        match forge::cli::run(cli, interrupt).await {
+            Ok(code) => code,
+            Err(e) => {
+                forge::cli::report(&e, json);
+                exit::code(&e)
+            }
         }
-    };
+    });
     runtime.shutdown_background();
     std::process::exit(code);
-}
-
-fn wants_json(cli: &forge::cli::Cli) -> bool {
-    use forge::cli::Command::*;
-    match &cli.command {
-        Validate(a) => a.json,
-        Plan(a) => a.run.json,
-        Apply(a) => a.run.json,
-        Destroy(a) => a.run.json,
-        _ => false,
-    }
 }
 
 #[global_allocator]

@@ -1,10 +1,9 @@
-//! Carrying out a [`Plan`]: the [`Applier`] walks the changes in dependency order
-//! (deletes in reverse), in parallel where it can, and saves state around every side
+//! Carrying out a [`Plan`]: the [`Applier`] walks the changes in the order of their
+//! [`ActionGraph`] (deletes against the dependencies), in parallel where it can, and saves state around every side
 //! effect: the intent before (`creating`, `updating`, `deleting`), the result after. A
 //! run killed half-way leaves entries that the next plan recognises and completes.
 
 mod events;
-pub mod walk;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,12 +17,13 @@ pub use events::ApplyEvent;
 
 use crate::addr::ResourceAddr;
 use crate::config::OutputDecl;
+use crate::graph::action::ActionGraph;
+use crate::graph::walk::{Outcome, walk};
 use crate::plan::{Plan, ResourceChange, resolve::unescape, resolve_spec, unresolved_refs};
 use crate::provider::{Action, Ctx, ProviderError, Registry};
 use crate::secret::SecretSpec;
 use crate::state::{OutputValue, ResourceState, State, StateStore, Status, StoreError};
 use crate::template::{self, Placeholder};
-use walk::{Outcome, walk};
 
 /// Saving state failed: apply stopped scheduling new work.
 #[derive(Debug, thiserror::Error)]
@@ -128,13 +128,13 @@ impl Applier {
             .filter(|c| c.action.is_change())
             .cloned()
             .collect();
-        let deps = dag(&nodes);
+        let order = ActionGraph::build(&nodes);
         let nodes = Arc::new(nodes);
         let run_nodes = nodes.clone();
         let run_shared = shared.clone();
         let outcomes = walk(
             nodes.len(),
-            &deps,
+            &order.waits_for,
             self.parallelism,
             &self.ctx.cancel,
             move |i| {
@@ -187,32 +187,6 @@ impl Applier {
         };
         (shared.store.into_inner(), report)
     }
-}
-
-/// Dependencies between changes: creates after what they depend on, deletes after what
-/// depends on them.
-fn dag(nodes: &[ResourceChange]) -> Vec<Vec<usize>> {
-    let index: BTreeMap<&ResourceAddr, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (&c.addr, i))
-        .collect();
-    let mut deps = vec![Vec::new(); nodes.len()];
-    for (i, c) in nodes.iter().enumerate() {
-        for d in &c.depends_on {
-            let Some(&j) = index.get(d) else { continue };
-            match (
-                c.action == Action::Delete,
-                nodes[j].action == Action::Delete,
-            ) {
-                (false, false) => deps[i].push(j),
-                (true, true) => deps[j].push(i),
-                // A delete and a create of unrelated lifetimes: no ordering needed.
-                _ => {}
-            }
-        }
-    }
-    deps
 }
 
 /// Generates (and so records) every generated secret a spec names, before any side effect.
@@ -420,6 +394,3 @@ pub fn evaluate_outputs(outputs: &[OutputDecl], state: &State) -> BTreeMap<Strin
     }
     out
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,41 +1,63 @@
-//! `forge apply` and `forge destroy`.
+//! `forge apply` and `forge destroy`: plan (or read a saved plan), confirm, then let
+//! the engine carry it out while one task renders its progress.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
-use super::session::{Global, Session};
-use super::{ApplyArgs, DestroyArgs, Error, RunArgs};
-use crate::apply::{Applier, ApplyEvent, ApplyReport};
-use crate::exit;
+use super::global::Global;
+use super::{ApplyArgs, DestroyArgs, Error, Interrupt, RunArgs, exit};
+use crate::apply::{ApplyEvent, ApplyReport};
+use crate::engine::{Engine, Mode};
 use crate::plan::Plan;
 use crate::provider::Action;
 use crate::render::{self, progress::Progress};
 
-pub async fn apply(g: &Global, args: ApplyArgs) -> Result<i32, Error> {
+pub async fn apply(g: &Global, args: ApplyArgs, interrupt: &Interrupt) -> Result<i32, Error> {
     match &args.plan_file {
-        Some(path) => apply_saved(g, path, &args.run).await,
-        None => plan_and_apply(g, &args.run, &args.replace, false, args.auto_approve).await,
+        Some(path) => apply_saved(g, path, &args.run, interrupt).await,
+        None => {
+            let how = How {
+                replace: &args.replace,
+                destroy: false,
+                auto_approve: args.auto_approve,
+            };
+            plan_and_apply(g, &args.run, how, interrupt).await
+        }
     }
 }
 
-pub async fn destroy(g: &Global, args: DestroyArgs) -> Result<i32, Error> {
-    plan_and_apply(g, &args.run, &[], true, args.auto_approve).await
+pub async fn destroy(g: &Global, args: DestroyArgs, interrupt: &Interrupt) -> Result<i32, Error> {
+    let how = How {
+        replace: &[],
+        destroy: true,
+        auto_approve: args.auto_approve,
+    };
+    plan_and_apply(g, &args.run, how, interrupt).await
+}
+
+/// What kind of run: `--replace`, destroy or not, ask or not.
+struct How<'a> {
+    replace: &'a [String],
+    destroy: bool,
+    auto_approve: bool,
 }
 
 async fn plan_and_apply(
     g: &Global,
     run: &RunArgs,
-    replace: &[String],
-    destroy: bool,
-    auto_approve: bool,
+    how: How<'_>,
+    interrupt: &Interrupt,
 ) -> Result<i32, Error> {
     if run.json {
         println!("{}", render::json::version());
     }
-    let session = Session::open(g, run.lock_timeout)?;
-    let ctx = session.ctx(&g.work_dir, run, false);
-    let plan = session.plan(&ctx, run, replace, destroy).await?;
+    let engine = g.engine(run.lock_timeout)?;
+    let ctx = engine.context(Mode::Plan, run.timeout, CancellationToken::new());
+    let plan = engine
+        .plan(&ctx, &run.request(how.replace, how.destroy))
+        .await?;
     if run.json {
         for line in render::json::plan(&plan) {
             println!("{line}");
@@ -46,28 +68,24 @@ async fn plan_and_apply(
     if !plan.has_changes() {
         if !plan.forget.is_empty() {
             // Resources already gone everywhere: drop them from state quietly.
-            let applier = Applier {
-                registry: session.registry.clone(),
-                ctx: session.ctx(&g.work_dir, run, true),
-                parallelism: 1,
-                events: None,
-            };
-            let (_, report) = applier
-                .apply(&plan, session.store, &session.config.outputs)
-                .await;
-            if let Some(e) = report.save_error {
-                return Err(e.into());
-            }
+            let ctx = engine.context(Mode::Apply, run.timeout, CancellationToken::new());
+            engine.apply(&plan, ctx, 1, None).await?.outcome()?;
         }
         return Ok(exit::OK);
     }
-    if !auto_approve {
-        confirm(destroy)?;
+    engine.check_not_emptied(&plan)?;
+    if !how.auto_approve {
+        confirm(how.destroy)?;
     }
-    execute(g, session, plan, run).await
+    execute(g, engine, plan, run, interrupt).await
 }
 
-async fn apply_saved(g: &Global, path: &std::path::Path, run: &RunArgs) -> Result<i32, Error> {
+async fn apply_saved(
+    g: &Global,
+    path: &std::path::Path,
+    run: &RunArgs,
+    interrupt: &Interrupt,
+) -> Result<i32, Error> {
     let body = std::fs::read(path).map_err(|e| Error::PlanFile {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -85,31 +103,18 @@ async fn apply_saved(g: &Global, path: &std::path::Path, run: &RunArgs) -> Resul
     if run.json {
         println!("{}", render::json::version());
     }
-    let session = Session::open(g, run.lock_timeout)?;
-    let stale = |reason: String| Error::StalePlan {
-        path: path.to_path_buf(),
-        reason,
-    };
-    if session.config.digest != plan.config_digest {
-        return Err(stale(
-            "forge.yaml (or a variable it reads) changed since the plan was made".into(),
-        ));
-    }
-    let state = session.store.state();
-    if state.lineage != plan.state_lineage && plan.state_serial > 0 {
-        return Err(stale("the state belongs to another lineage".into()));
-    }
-    if state.serial != plan.state_serial {
-        return Err(stale(format!(
-            "the state changed since the plan was made (serial {} then, {} now)",
-            plan.state_serial, state.serial
-        )));
-    }
+    let engine = g.engine(run.lock_timeout)?;
+    engine
+        .check_saved(&plan)
+        .map_err(|reason| Error::StalePlan {
+            path: path.to_path_buf(),
+            reason,
+        })?;
     if !plan.has_changes() {
         print!("{}", render::plan::no_changes(&plan));
         return Ok(exit::OK);
     }
-    execute(g, session, plan, run).await
+    execute(g, engine, plan, run, interrupt).await
 }
 
 fn confirm(destroy: bool) -> Result<(), Error> {
@@ -137,21 +142,15 @@ fn confirm(destroy: bool) -> Result<(), Error> {
     }
 }
 
-async fn execute(g: &Global, session: Session, plan: Plan, run: &RunArgs) -> Result<i32, Error> {
-    let ctx = session.ctx(&g.work_dir, run, true);
-    let cancel = ctx.cancel.clone();
+async fn execute(
+    g: &Global,
+    engine: Engine,
+    plan: Plan,
+    run: &RunArgs,
+    interrupt: &Interrupt,
+) -> Result<i32, Error> {
+    let ctx = engine.context(Mode::Apply, run.timeout, interrupt.arm());
     let json = run.json;
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
-                "\nInterrupt received: finishing the changes in flight and saving state (press Ctrl-C again to quit at once)..."
-            );
-            cancel.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(exit::INTERRUPTED);
-            }
-        }
-    });
     let (tx, mut rx) = mpsc::unbounded_channel::<ApplyEvent>();
     let style = g.style;
     let printer = tokio::spawn(async move {
@@ -167,28 +166,12 @@ async fn execute(g: &Global, session: Session, plan: Plan, run: &RunArgs) -> Res
     if !json {
         println!();
     }
-    let applier = Applier {
-        registry: session.registry.clone(),
-        ctx,
-        parallelism: run.parallelism as usize,
-        events: Some(tx),
-    };
-    let (store, report) = applier
-        .apply(&plan, session.store, &session.config.outputs)
-        .await;
-    drop(applier);
+    let applied = engine
+        .apply(&plan, ctx, run.parallelism as usize, Some(tx))
+        .await?;
     let _ = printer.await;
-    summarize(g, &plan, &report, run.json);
-    if let Some(e) = report.save_error {
-        return Err(e.into());
-    }
-    if !report.complete() {
-        return Err(Error::Incomplete {
-            failed: report.failed.len(),
-            skipped: report.skipped.len() + report.not_run.len(),
-            interrupted: report.interrupted,
-        });
-    }
+    summarize(g, &plan, &applied.report, run.json);
+    let store = applied.outcome()?;
     let outputs = &store.state().outputs;
     if !outputs.is_empty() && !plan.destroy {
         if run.json {

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::session::Global;
+use super::exit;
+use super::global::Global;
 use super::{DoctorArgs, Error};
 use crate::config::model::Cluster;
-use crate::exit;
 use crate::providers::command::{self, args, installed};
 use crate::providers::k3d::runtime::{self, Runtime};
 

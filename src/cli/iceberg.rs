@@ -1,7 +1,7 @@
 //! `forge iceberg rewrite-paths`.
 
+use super::exit;
 use super::{Error, RewritePathsArgs};
-use crate::exit;
 use crate::iceberg::{PathMap, rewrite_dir};
 
 pub fn rewrite_paths(a: RewritePathsArgs) -> Result<i32, Error> {

@@ -5,10 +5,13 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::session::{Global, Session};
-use super::{Error, GraphArgs, OutputArgs, RunArgs, ShowArgs, StateCommand};
+use tokio_util::sync::CancellationToken;
+
+use super::exit;
+use super::global::Global;
+use super::{Error, GraphArgs, OutputArgs, ShowArgs, StateCommand};
 use crate::addr::ResourceAddr;
-use crate::exit;
+use crate::engine::{Mode, PlanRequest};
 use crate::plan::Plan;
 use crate::provider::Action;
 use crate::render;
@@ -112,26 +115,25 @@ pub fn output(g: &Global, args: OutputArgs) -> Result<i32, Error> {
 }
 
 pub async fn graph(g: &Global, args: GraphArgs) -> Result<i32, Error> {
-    let session = Session::open(g, Duration::ZERO)?;
-    let run = RunArgs {
-        targets: vec![],
-        excludes: vec![],
+    let engine = g.engine(Duration::ZERO)?;
+    let ctx = engine.context(
+        Mode::Plan,
+        Duration::from_secs(60),
+        CancellationToken::new(),
+    );
+    let request = PlanRequest {
         refresh: args.refresh,
-        parallelism: 10,
-        lock_timeout: Duration::ZERO,
-        timeout: Duration::from_secs(60),
-        json: false,
+        ..PlanRequest::default()
     };
-    let ctx = session.ctx(&g.work_dir, &run, false);
-    let plan = session.plan(&ctx, &run, &[], false).await?;
+    let plan = engine.plan(&ctx, &request).await?;
     let actions: BTreeMap<ResourceAddr, Action> = plan
         .changes
         .iter()
         .map(|c| (c.addr.clone(), c.action))
         .collect();
     let text = match args.format.as_str() {
-        "svg" => render::graph::svg(&session.graph, &actions),
-        _ => render::graph::dot(&session.graph, &actions),
+        "svg" => render::graph::svg(engine.graph(), &actions),
+        _ => render::graph::dot(engine.graph(), &actions),
     };
     match &args.out {
         Some(path) => std::fs::write(path, text).map_err(|source| Error::Write {

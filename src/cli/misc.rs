@@ -2,9 +2,9 @@
 
 use clap::CommandFactory;
 
-use super::session::Global;
+use super::exit;
+use super::global::Global;
 use super::{Cli, CompletionsArgs, Error, SchemaArgs};
-use crate::exit;
 
 pub fn validate(g: &Global, json: bool) -> Result<i32, Error> {
     let config = g.config()?;

@@ -1,16 +1,20 @@
-//! The command line: clap definitions and dispatch. Each command lives in its own file;
-//! this one only routes.
+//! The command line: clap definitions and dispatch. Each command lives in its own file
+//! and does three things: parse its flags, call the [`crate::engine`] (or a tool
+//! module), render the result. Errors come back here as one [`Error`]; [`exit`] alone
+//! turns them into exit codes.
 
 mod apply;
 mod doctor;
 mod error;
+pub mod exit;
+mod global;
 mod iceberg;
 mod inspect;
+mod interrupt;
 mod misc;
 mod plan;
 mod report;
 mod s3;
-mod session;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,6 +22,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 pub use error::Error;
+pub use interrupt::{Interrupt, OnSignal};
 pub use report::report;
 
 /// forge: a local lakehouse (k3d, RustFS, PostgreSQL, Apache Polaris) and its way to the
@@ -44,6 +49,20 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Whether errors should be reported as JSON lines (`--json` on validate, plan,
+    /// apply and destroy).
+    pub fn wants_json(&self) -> bool {
+        match &self.command {
+            Command::Validate(a) => a.json,
+            Command::Plan(a) => a.run.json,
+            Command::Apply(a) => a.run.json,
+            Command::Destroy(a) => a.run.json,
+            _ => false,
+        }
+    }
 }
 
 /// Subcommands.
@@ -229,6 +248,20 @@ pub struct RunArgs {
     pub json: bool,
 }
 
+impl RunArgs {
+    /// What the engine should plan, with the command's `--replace` and `--destroy`.
+    pub fn request(&self, replace: &[String], destroy: bool) -> crate::engine::PlanRequest {
+        crate::engine::PlanRequest {
+            targets: self.targets.clone(),
+            excludes: self.excludes.clone(),
+            replace: replace.to_vec(),
+            destroy,
+            refresh: self.refresh,
+            parallelism: self.parallelism as usize,
+        }
+    }
+}
+
 /// `forge plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -369,14 +402,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Runs the command; the exit code comes from [`crate::exit`] on error.
-pub async fn run(cli: Cli) -> Result<i32, Error> {
-    let ctx = session::Global::new(&cli);
+/// Runs the command; on error, [`exit::code`] gives the exit code. `interrupt` is armed
+/// by apply and destroy once their changes start (see [`Interrupt`]).
+pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<i32, Error> {
+    let ctx = global::Global::new(&cli);
     match cli.command {
         Command::Validate(a) => misc::validate(&ctx, a.json),
         Command::Plan(a) => plan::run(&ctx, a).await,
-        Command::Apply(a) => apply::apply(&ctx, a).await,
-        Command::Destroy(a) => apply::destroy(&ctx, a).await,
+        Command::Apply(a) => apply::apply(&ctx, a, &interrupt).await,
+        Command::Destroy(a) => apply::destroy(&ctx, a, &interrupt).await,
         Command::State(c) => inspect::state(&ctx, c),
         Command::Output(a) => inspect::output(&ctx, a),
         Command::Graph(a) => inspect::graph(&ctx, a).await,

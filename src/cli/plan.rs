@@ -1,18 +1,20 @@
 //! `forge plan`.
 
-use super::session::{Global, Session};
-use super::{Error, PlanArgs};
-use crate::exit;
+use tokio_util::sync::CancellationToken;
+
+use super::global::Global;
+use super::{Error, PlanArgs, exit};
+use crate::engine::Mode;
 use crate::render;
 
 pub async fn run(g: &Global, args: PlanArgs) -> Result<i32, Error> {
     if args.run.json {
         println!("{}", render::json::version());
     }
-    let session = Session::open(g, args.run.lock_timeout)?;
-    let ctx = session.ctx(&g.work_dir, &args.run, false);
-    let plan = session
-        .plan(&ctx, &args.run, &args.replace, args.destroy)
+    let engine = g.engine(args.run.lock_timeout)?;
+    let ctx = engine.context(Mode::Plan, args.run.timeout, CancellationToken::new());
+    let plan = engine
+        .plan(&ctx, &args.run.request(&args.replace, args.destroy))
         .await?;
     if args.run.json {
         for line in render::json::plan(&plan) {

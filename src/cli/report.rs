@@ -1,24 +1,25 @@
 //! Printing errors: miette reports for people, `diagnostic` JSON lines for machines.
 
 use super::Error;
+use crate::engine;
 
 /// Prints an error: a miette report on stderr, or `diagnostic` JSON lines on stdout.
 pub fn report(e: &Error, json: bool) {
     if json {
-        if let Error::Config(crate::config::Error::Invalid(p)) = e {
+        if let Error::Engine(engine::Error::Config(crate::config::Error::Invalid(p))) = e {
             for line in crate::render::json::problems(p) {
                 println!("{line}");
             }
             return;
         }
-        if let Error::Graph(p) = e {
+        if let Error::Engine(engine::Error::Graph(p)) = e {
             for line in crate::render::json::problems(p) {
                 println!("{line}");
             }
             return;
         }
         let detail = match e {
-            Error::Refresh(errs) => errs
+            Error::Engine(engine::Error::Refresh(errs)) => errs
                 .iter()
                 .map(|r| r.to_string())
                 .collect::<Vec<_>>()

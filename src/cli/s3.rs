@@ -2,8 +2,8 @@
 
 use std::io::IsTerminal;
 
+use super::exit;
 use super::{Error, S3SyncArgs};
-use crate::exit;
 use crate::provider::Ctx;
 use crate::providers::s3::{Clients, StoreSpec};
 use crate::secret::{SecretSpec, Secrets};

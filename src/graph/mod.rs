@@ -5,7 +5,9 @@
 //! Resources removed from forge.yaml but still in state stay in the graph, with the
 //! dependencies state recorded, so their deletion is ordered like everything else.
 
+pub mod action;
 mod select;
+pub mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -145,3 +145,15 @@ impl Plan {
         self.changes.iter().map(|c| (&c.addr, c)).collect()
     }
 }
+
+impl crate::graph::action::Change for ResourceChange {
+    fn addr(&self) -> &ResourceAddr {
+        &self.addr
+    }
+    fn action(&self) -> Action {
+        self.action
+    }
+    fn depends_on(&self) -> &[ResourceAddr] {
+        &self.depends_on
+    }
+}

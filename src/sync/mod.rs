@@ -5,7 +5,7 @@
 //! Small objects go as one GET and one PUT. A large one is read as one streaming GET,
 //! cut into parts as it arrives, and sent as a multipart upload whose next part is read
 //! while the previous one uploads: at most two parts of it are in memory. Every object is
-//! a unit of work for the engine's walker ([`crate::apply::walk`]), so concurrency is
+//! a unit of work for the engine's walker ([`crate::graph::walk`]), so concurrency is
 //! bounded by one number. Calls are retried with backoff on errors worth retrying (a GET
 //! cut mid-way resumes from where it broke); a failed object is reported while the others
 //! go on, so a re-run resumes where this one stopped.
@@ -19,7 +19,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::apply::walk::{Outcome, walk};
+use crate::graph::walk::{Outcome, walk};
 use crate::providers::s3::client::{Failure, classify};
 
 /// One side of a sync.

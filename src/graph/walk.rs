@@ -5,7 +5,7 @@
 //! independent branches go on. When `cancel` fires, nothing new starts, running nodes
 //! finish, and the rest are reported as not run.
 //!
-//! The graph **must** be acyclic (checked by [`crate::graph::ResourceGraph::build`]);
+//! The graph **must** be acyclic (checked by [`super::ResourceGraph::build`]);
 //! nodes in a cycle would simply never run.
 
 use std::future::Future;

@@ -1,16 +1,17 @@
-//! Engine tests: plan + apply + state with the fake resource kind.
+//! Engine tests: plan + apply + state through [`Engine`], with the fake resource kind.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::json;
 
 use super::*;
+use crate::apply::ApplyReport;
 use crate::config::{Config, Dep, ResourceDecl, Span};
-use crate::graph::{ResourceGraph, Selection};
-use crate::plan::{Observations, PlanOptions, Planner, refresh};
+use crate::graph::action::ActionGraph;
+use crate::plan::ResourceChange;
+use crate::provider::ProviderError;
 use crate::provider::fake::FakeResource;
-use crate::secret::Secrets;
+use crate::state::Status;
 
 struct H {
     fake: FakeResource,
@@ -53,6 +54,11 @@ impl H {
         StateStore::open(self.dir.path(), "test", Duration::ZERO).expect("open state")
     }
 
+    /// A run of `config` against the state in the test's directory.
+    fn engine(&self, config: &Config) -> Engine {
+        Engine::new(config.clone(), self.store(), self.registry.clone()).expect("engine")
+    }
+
     async fn plan_with(
         &self,
         config: &Config,
@@ -60,43 +66,16 @@ impl H {
         targets: &[&str],
         excludes: &[&str],
     ) -> Plan {
-        let store = self.store();
-        let graph = ResourceGraph::build(config, store.state()).expect("graph");
-        let targets: Vec<String> = targets.iter().map(|s| s.to_string()).collect();
-        let excludes: Vec<String> = excludes.iter().map(|s| s.to_string()).collect();
-        let selection =
-            Selection::resolve(&graph, &targets, &excludes, destroy).expect("selection");
-        let ctx = Ctx::new(
-            self.dir.path().to_path_buf(),
-            Secrets::read_only(Default::default()),
-        );
-        let obs: Observations = refresh(
-            config,
-            &graph,
-            store.state(),
-            &self.registry,
-            &ctx,
-            &selection,
-            4,
-        )
-        .await
-        .expect("refresh");
-        let planner = Planner {
-            config,
-            graph: &graph,
-            state: store.state(),
-            registry: &self.registry,
+        let engine = self.engine(config);
+        let ctx = engine.context(Mode::Plan, Duration::from_secs(300), Default::default());
+        let request = PlanRequest {
+            targets: targets.iter().map(|s| s.to_string()).collect(),
+            excludes: excludes.iter().map(|s| s.to_string()).collect(),
+            destroy,
+            parallelism: 4,
+            ..PlanRequest::default()
         };
-        planner
-            .plan(
-                &obs,
-                &selection,
-                &PlanOptions {
-                    destroy,
-                    replace: BTreeSet::new(),
-                },
-            )
-            .expect("plan")
+        engine.plan(&ctx, &request).await.expect("plan")
     }
 
     async fn plan(&self, config: &Config) -> Plan {
@@ -104,14 +83,13 @@ impl H {
     }
 
     async fn apply_plan(&self, config: &Config, plan: &Plan, parallelism: usize) -> ApplyReport {
-        let applier = Applier {
-            registry: self.registry.clone(),
-            ctx: Ctx::new(self.dir.path().to_path_buf(), Secrets::default()),
-            parallelism,
-            events: None,
-        };
-        let (_, report) = applier.apply(plan, self.store(), &config.outputs).await;
-        report
+        let engine = self.engine(config);
+        let ctx = engine.context(Mode::Apply, Duration::from_secs(300), Default::default());
+        engine
+            .apply(plan, ctx, parallelism, None)
+            .await
+            .expect("apply")
+            .report
     }
 
     async fn apply(&self, config: &Config) -> (Plan, ApplyReport) {
@@ -284,18 +262,18 @@ async fn ctrl_c_stops_scheduling_and_state_lets_the_next_run_finish() {
         fake("c", "1", &["b"]),
     ]);
     let plan = h.plan(&config).await;
-    let ctx = Ctx::new(h.dir.path().to_path_buf(), Secrets::default());
-    let cancel = ctx.cancel.clone();
-    let applier = Applier {
-        registry: h.registry.clone(),
-        ctx,
-        parallelism: 1,
-        events: None,
-    };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let engine = h.engine(&config);
+    let ctx = engine.context(Mode::Apply, Duration::from_secs(300), cancel.clone());
     let task = tokio::spawn({
         let plan = plan.clone();
-        let store = h.store();
-        async move { applier.apply(&plan, store, &[]).await.1 }
+        async move {
+            engine
+                .apply(&plan, ctx, 1, None)
+                .await
+                .expect("apply")
+                .report
+        }
     });
     tokio::time::sleep(Duration::from_millis(10)).await;
     cancel.cancel();
@@ -477,23 +455,19 @@ async fn refresh_false_trusts_state() {
     h.apply(&config).await;
     h.fake.world().objects.clear();
     let reads_before = h.fake.calls("read").len();
-    let store = h.store();
-    let graph = ResourceGraph::build(&config, store.state()).expect("graph");
-    let obs = Observations::from_state(&graph, store.state());
-    let plan = Planner {
-        config: &config,
-        graph: &graph,
-        state: store.state(),
-        registry: &h.registry,
-    }
-    .plan(&obs, &Selection::all(), &PlanOptions::default())
-    .expect("plan");
+    let engine = h.engine(&config);
+    let ctx = engine.context(Mode::Plan, Duration::from_secs(300), Default::default());
+    let request = PlanRequest {
+        refresh: false,
+        ..PlanRequest::default()
+    };
+    let plan = engine.plan(&ctx, &request).await.expect("plan");
     assert!(
         !plan.has_changes(),
         "the object is gone, but state says it is there"
     );
     assert_eq!(h.fake.calls("read").len(), reads_before, "nothing was read");
-    drop(store);
+    drop(engine);
     assert!(
         h.plan(&config).await.has_changes(),
         "a refreshing plan sees it is gone"
@@ -566,7 +540,7 @@ fn delete_edges_are_reversed() {
         change("c", Action::Create, &["x"]),
         change("d", Action::Create, &["c"]),
     ];
-    let deps = dag(&nodes);
+    let deps = ActionGraph::build(&nodes).waits_for;
     assert_eq!(
         deps[0],
         vec![1],

@@ -9,7 +9,8 @@
 //! | 4 | the state is locked by another run |
 //! | 130 | interrupted (Ctrl-C) after saving state |
 
-use crate::cli::Error;
+use super::Error;
+use crate::engine;
 use crate::state::{LockError, StoreError};
 
 /// Success.
@@ -28,11 +29,12 @@ pub const INTERRUPTED: i32 = 130;
 /// The exit code for an error.
 pub fn code(e: &Error) -> i32 {
     match e {
-        Error::State(StoreError::Lock(LockError::Held { .. })) => LOCKED,
-        Error::Incomplete {
+        Error::Engine(engine::Error::State(StoreError::Lock(LockError::Held { .. })))
+        | Error::State(StoreError::Lock(LockError::Held { .. })) => LOCKED,
+        Error::Engine(engine::Error::Incomplete {
             interrupted: true, ..
-        } => INTERRUPTED,
-        Error::Incomplete { .. } => INCOMPLETE,
+        }) => INTERRUPTED,
+        Error::Engine(engine::Error::Incomplete { .. }) => INCOMPLETE,
         _ => ERROR,
     }
 }
