@@ -11,6 +11,7 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod expand;
 
 pub mod graph;
 pub mod iceberg;
@@ -20,5 +21,5 @@ pub mod providers;
 pub mod render;
 pub mod secret;
 pub mod state;
-pub mod sync;
+
 pub mod template;

@@ -13,9 +13,11 @@ use serde::Serialize;
 use super::exit;
 use super::global::Global;
 use super::{DoctorArgs, Error};
-use crate::config::model::Cluster;
+use crate::config::defaults;
+use crate::provider::Kind;
 use crate::providers::command::{self, args, installed};
 use crate::providers::k3d::runtime::{self, Runtime};
+use crate::providers::k3d::{ClusterSpec, K3dCluster};
 
 /// How a check went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,29 +110,39 @@ async fn tool(name: &str, required: bool, version_args: &[&str]) -> Check {
 
 pub async fn run(g: &Global, args_: DoctorArgs) -> Result<i32, Error> {
     // forge.yaml is optional here: without it, the defaults are checked.
-    let config = g.config().ok();
-    let (ports, cluster_name, podman_machine, runtime_wanted) =
-        match config.as_ref().and_then(|c| c.file.cluster.clone()) {
-            Some(Cluster::K3d(k)) => (
-                [
-                    k.ports.s3.unwrap_or(19000),
-                    k.ports.console.unwrap_or(19001),
-                    k.ports.polaris.unwrap_or(18181),
-                ],
-                k.name.map(|n| n.value),
-                k.podman_machine.unwrap_or_else(|| "k3d".into()),
-                k.runtime,
-            ),
-            _ => ([19000, 19001, 18181], None, "k3d".to_string(), None),
-        };
+    let declared = g.declared().ok();
+    let cluster: Option<ClusterSpec> = declared.as_ref().and_then(|d| {
+        d.resources
+            .iter()
+            .find(|r| r.addr.kind() == K3dCluster::KIND)
+            .and_then(|r| serde_json::from_value(r.spec.clone()).ok())
+    });
+    let (ports, cluster_name, podman_machine, runtime_wanted) = match &cluster {
+        Some(c) => (
+            [c.ports.s3, c.ports.console, c.ports.polaris],
+            Some(c.name.clone()),
+            c.podman_machine.clone(),
+            c.runtime.as_str(),
+        ),
+        None => (
+            [
+                defaults::S3_PORT,
+                defaults::CONSOLE_PORT,
+                defaults::POLARIS_PORT,
+            ],
+            None,
+            "k3d".to_string(),
+            "auto",
+        ),
+    };
     let mut checks = vec![
         tool("k3d", true, &["version"]).await,
         tool("kubectl", false, &["version", "--client"]).await,
     ];
     let probe = runtime::probe().await;
     let chosen = match runtime_wanted {
-        Some(crate::config::model::Runtime::Docker) => Ok(Runtime::Docker),
-        Some(crate::config::model::Runtime::Podman) => Ok(Runtime::Podman),
+        "docker" => Ok(Runtime::Docker),
+        "podman" => Ok(Runtime::Podman),
         _ => runtime::choose(probe),
     };
     checks.push(match &chosen {
@@ -182,10 +194,13 @@ pub async fn run(g: &Global, args_: DoctorArgs) -> Result<i32, Error> {
     if let (Ok(choice), true) = (&chosen, installed("k3d")) {
         checks.push(ghost_check(*choice).await);
     }
-    if config
-        .as_ref()
-        .is_some_and(|c| c.file.stack.as_ref().is_some_and(|s| s.polaris.is_some()))
-    {
+    if declared.as_ref().is_some_and(|d| {
+        d.config
+            .file
+            .stack
+            .as_ref()
+            .is_some_and(|s| s.polaris.is_some())
+    }) {
         let port = ports[2];
         checks.push(
             match http_status("127.0.0.1", port, "/api/management/v1/catalogs") {

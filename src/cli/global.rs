@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Cli, Error};
-use crate::config::{self, Config, ProcessEnv};
+use crate::config::ProcessEnv;
 use crate::engine::{Engine, Options};
+use crate::expand::{self, Declared};
 use crate::render::Style;
 
 /// The global flags, resolved.
@@ -40,9 +41,9 @@ impl Global {
         }
     }
 
-    /// forge.yaml, loaded and checked, without taking the state lock.
-    pub fn config(&self) -> Result<Config, Error> {
-        Ok(config::load(&self.file, &self.work_dir, &ProcessEnv)?)
+    /// What forge.yaml declares, loaded and checked, without taking the state lock.
+    pub fn declared(&self) -> Result<Declared, Error> {
+        Ok(expand::load(&self.file, &self.work_dir, &ProcessEnv)?)
     }
 
     /// Opens a run: loads forge.yaml, takes the state lock (waiting up to

@@ -7,8 +7,8 @@ use super::global::Global;
 use super::{Cli, CompletionsArgs, Error, SchemaArgs};
 
 pub fn validate(g: &Global, json: bool) -> Result<i32, Error> {
-    let config = g.config()?;
-    let graph_ok = crate::graph::ResourceGraph::build(&config, &crate::state::State::new())?;
+    let declared = g.declared()?;
+    let graph_ok = crate::graph::ResourceGraph::build(&declared, &crate::state::State::new())?;
     let n = graph_ok.order().len();
     if json {
         println!(

@@ -5,9 +5,9 @@ use std::io::IsTerminal;
 use super::exit;
 use super::{Error, S3SyncArgs};
 use crate::provider::Ctx;
-use crate::providers::s3::{Clients, StoreSpec};
+use crate::providers::aws::sync::{self, Location, Options};
+use crate::providers::aws::{Clients, StoreSpec};
 use crate::secret::{SecretSpec, Secrets};
-use crate::sync::{self, Location, Options};
 
 fn parse(url: &str) -> Result<(String, String), Error> {
     let rest = url
@@ -44,8 +44,8 @@ pub async fn sync(a: S3SyncArgs) -> Result<i32, Error> {
         let (clients, ctx) = (clients.clone(), ctx.clone());
         async move {
             clients.get(&ctx, &spec).await.map_err(|e| match e {
-                crate::providers::s3::client::ClientError::NotYet(why) => Error::Store(why),
-                crate::providers::s3::client::ClientError::Provider(e) => {
+                crate::providers::aws::client::ClientError::NotYet(why) => Error::Store(why),
+                crate::providers::aws::client::ClientError::Provider(e) => {
                     Error::Store(crate::render::error_chain(&e))
                 }
             })

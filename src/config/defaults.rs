@@ -34,3 +34,10 @@ pub const POLARIS_CHART_REPO: &str = "https://downloads.apache.org/polaris/helm-
 pub const HELM_CONTROLLER: &str = "v0.17.9";
 /// The image helm-controller runs `helm` in.
 pub const KLIPPER_HELM: &str = "ghcr.io/k3s-io/klipper-helm:v0.9.10-build20251111";
+/// Node port of the RustFS S3 API inside the cluster (the k3d load balancer maps the
+/// host's S3 port to it).
+pub const S3_NODE_PORT: u16 = 31900;
+/// Node port of the RustFS console.
+pub const CONSOLE_NODE_PORT: u16 = 31901;
+/// Node port of the Polaris REST API.
+pub const POLARIS_NODE_PORT: u16 = 32181;

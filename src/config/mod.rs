@@ -1,35 +1,31 @@
-//! forge.yaml → [`Config`]: parsing, variables, the typed model, validation and the
-//! expansion into resource declarations.
+//! forge.yaml → [`Config`]: parsing, variables, the typed model and its checks.
 //!
-//! [`load`] reports every problem it finds, each located at `file:line:column` with the
-//! offending text and a hint ([`Problems`]). Nothing here touches the network.
+//! Every problem is located at `file:line:column` with the offending text and a hint
+//! ([`Problems`]). Problems with the model are carried in [`Config::problems`] rather
+//! than raised here, so the next stage ([`crate::expand`]) reports them together with
+//! its own: the user sees every problem in one run. Nothing here touches the network,
+//! and nothing here knows a provider.
 
 mod de;
 pub mod defaults;
 mod diag;
-mod expand;
 mod located;
 pub mod model;
 pub mod naming;
-mod stack;
-pub use stack::{POLARIS_VALUES, render_objects, render_text};
 pub mod tree;
-mod validate;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 pub use diag::{Problem, ProblemKind, Problems, did_you_mean, suggest_addr};
-pub use expand::{Dep, ResourceDecl};
 pub use located::Located;
 pub use model::ForgeFile;
 pub use tree::Span;
 
 use crate::template::{self, Placeholder};
 use de::{DeErrorKind, LocatedDeError};
+use naming::NameParts;
 use tree::{Node, Value, display_path};
 
 /// Errors from loading forge.yaml.
@@ -67,50 +63,57 @@ pub struct OutputDecl {
     pub description: Option<String>,
 }
 
-/// A loaded, validated forge.yaml.
+/// A parsed forge.yaml: its typed model, the names it implies, its outputs, and the
+/// problems found so far.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The file.
     pub path: PathBuf,
     /// Its text, for diagnostics.
     pub text: Arc<str>,
-    /// The work directory: relative paths are resolved against it; state lives in `.forge/` below it.
+    /// The work directory (absolute): relative paths are resolved against it; state
+    /// lives in `.forge/` below it.
     pub work_dir: PathBuf,
-    /// The typed model.
+    /// The user's home directory, for `~/` in paths.
+    pub home: PathBuf,
+    /// The typed model (defaults where a part could not be read).
     pub file: ForgeFile,
-    /// The resources it declares, in declaration order.
-    pub resources: Vec<ResourceDecl>,
+    /// The spanned YAML tree, for locating problems found later.
+    pub tree: Node,
+    /// The parts cloud names are built from (user prefix, project).
+    pub names: NameParts,
     /// Its outputs.
     pub outputs: Vec<OutputDecl>,
-    /// Digest of everything that determines a plan (resolved specs, dependencies, outputs).
-    pub digest: String,
+    /// Problems found in the model; reported by the next stage with its own.
+    pub problems: Vec<Problem>,
+    /// Names of entries dropped because they had errors: references to them are not
+    /// reported again.
+    pub pruned: Vec<String>,
 }
 
 impl Config {
-    /// Turns problems found after loading (e.g. a dependency cycle) into the same diagnostics.
+    /// Problems of this file as diagnostics.
     pub fn problems(&self, problems: Vec<Problem>) -> Problems {
         Problems::new(self.path.clone(), self.text.clone(), problems)
     }
 
-    /// A resource declaration by address.
-    pub fn resource(&self, addr: &crate::addr::ResourceAddr) -> Option<&ResourceDecl> {
-        self.resources.iter().find(|r| &r.addr == addr)
-    }
-}
-
-impl Config {
-    /// A config made of the given declarations, for engine tests and tools.
+    /// An empty config, for engine tests and tools that declare resources by hand.
     #[doc(hidden)]
-    pub fn synthetic(resources: Vec<ResourceDecl>) -> Self {
-        let digest = digest(&resources, &[]);
+    pub fn synthetic() -> Self {
         Config {
             path: PathBuf::from("forge.yaml"),
             text: Arc::from(""),
             work_dir: PathBuf::from("."),
+            home: PathBuf::from("."),
             file: ForgeFile::default(),
-            resources,
+            tree: Node::empty_map(),
+            names: NameParts {
+                prefix: None,
+                project: "forge".into(),
+            },
             outputs: vec![],
-            digest,
+            problems: vec![],
+            pruned: vec![],
         }
     }
 }
@@ -146,7 +149,8 @@ impl Env for BTreeMap<String, String> {
     }
 }
 
-/// Reads and validates forge.yaml.
+/// Reads and parses forge.yaml. `Err` only when it cannot be read or is not YAML at
+/// all; every other problem is in [`Config::problems`].
 pub fn load(path: &Path, work_dir: &Path, env: &dyn Env) -> Result<Config, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
@@ -155,7 +159,7 @@ pub fn load(path: &Path, work_dir: &Path, env: &dyn Env) -> Result<Config, Error
     parse(path, text, work_dir, env)
 }
 
-/// Validates forge.yaml text that was read already.
+/// Parses forge.yaml text that was read already (see [`load`]).
 pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Result<Config, Error> {
     let text: Arc<str> = Arc::from(text);
     let fail = |problems: Vec<Problem>| {
@@ -230,35 +234,18 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
         }
     };
     let work_dir_abs = std::path::absolute(work_dir).unwrap_or_else(|_| work_dir.to_path_buf());
-    let expanded = expand::Expander::new(
-        &file,
-        &root,
-        &work_dir_abs,
-        naming::NameParts { prefix, project },
-    )
-    .run();
-    problems.extend(expanded.problems);
-    let mut resources = expanded.resources;
     let outputs = outputs(&file);
-    let refs = ref_spans(&root);
-    problems.extend(validate::check(&mut resources, &outputs, &refs, &pruned));
-    // One mistake can surface through several resources (a catalog declares a bucket too).
-    let mut seen_spans = std::collections::BTreeSet::new();
-    problems.retain(|p| {
-        p.kind != ProblemKind::DuplicateName || seen_spans.insert(p.span.map(|s| s.start))
-    });
-    if !problems.is_empty() {
-        return Err(fail(problems));
-    }
-    let digest = digest(&resources, &outputs);
     Ok(Config {
         path: path.to_path_buf(),
         text,
         work_dir: work_dir_abs,
+        home: PathBuf::from(env.var("HOME").unwrap_or_default()),
         file,
-        resources,
+        tree: root,
+        names: NameParts { prefix, project },
         outputs,
-        digest,
+        problems,
+        pruned,
     })
 }
 
@@ -284,32 +271,6 @@ fn outputs(file: &ForgeFile) -> Vec<OutputDecl> {
             },
         })
         .collect()
-}
-
-fn digest(resources: &[ResourceDecl], outputs: &[OutputDecl]) -> String {
-    let mut h = Sha256::new();
-    for r in resources {
-        h.update(r.addr.to_string());
-        h.update(r.spec.to_string());
-        for d in &r.deps {
-            h.update(&d.target);
-        }
-    }
-    h.update(serde_json::to_string(outputs).unwrap_or_default());
-    hex::encode(h.finalize())
-}
-
-/// Where each `${kind.name.attr}` reference is written, by address text.
-fn ref_spans(root: &Node) -> BTreeMap<String, Span> {
-    let mut out = BTreeMap::new();
-    root.walk_strings(&mut |s, span| {
-        for f in template::scan(s) {
-            if let Placeholder::Ref { addr, .. } = f.placeholder {
-                out.entry(addr).or_insert(span);
-            }
-        }
-    });
-    out
 }
 
 /// Replaces `${env:NAME}` in every string; reports unset variables and malformed placeholders.
@@ -464,6 +425,3 @@ fn friendly(expected: &str) -> String {
         s => s.to_string(),
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -63,6 +63,14 @@ pub struct Node {
 }
 
 impl Node {
+    /// An empty mapping (an empty document), for configs built by hand.
+    pub fn empty_map() -> Self {
+        Node {
+            value: Value::Map(vec![]),
+            span: Span::default(),
+        }
+    }
+
     /// A short name of the node's type, for "expected X, found Y" messages.
     pub fn type_name(&self) -> &'static str {
         match &self.value {

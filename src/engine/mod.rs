@@ -21,7 +21,8 @@ pub use error::{Error, ResourceError, StaleReason};
 
 use crate::addr::ResourceAddr;
 use crate::apply::{Applier, ApplyEvent, ApplyReport};
-use crate::config::{self, Config, Env};
+use crate::config::Env;
+use crate::expand::{self, Declared};
 use crate::graph::{ResourceGraph, Selection};
 use crate::plan::{Observations, Plan, PlanOptions, Planner, refresh};
 use crate::provider::{Action, Ctx, Registry};
@@ -82,7 +83,7 @@ pub enum Mode {
 
 /// One locked run: config, state, graph and providers.
 pub struct Engine {
-    config: Config,
+    declared: Declared,
     store: StateStore,
     graph: ResourceGraph,
     registry: Registry,
@@ -97,25 +98,25 @@ impl Engine {
         env: &dyn Env,
         registry: Registry,
     ) -> Result<Self, Error> {
-        let config = config::load(file, &opts.work_dir, env)?;
+        let declared = expand::load(file, &opts.work_dir, env)?;
         let store = StateStore::open(&opts.work_dir, &opts.holder, opts.lock_timeout)?;
-        Self::new(config, store, registry)
+        Self::new(declared, store, registry)
     }
 
-    /// A run of an already loaded config against an already locked state.
-    pub fn new(config: Config, store: StateStore, registry: Registry) -> Result<Self, Error> {
-        let graph = ResourceGraph::build(&config, store.state())?;
+    /// A run of what a loaded forge.yaml declares against an already locked state.
+    pub fn new(declared: Declared, store: StateStore, registry: Registry) -> Result<Self, Error> {
+        let graph = ResourceGraph::build(&declared, store.state())?;
         Ok(Self {
-            config,
+            declared,
             store,
             graph,
             registry,
         })
     }
 
-    /// The loaded forge.yaml.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// What the loaded forge.yaml declares.
+    pub fn declared(&self) -> &Declared {
+        &self.declared
     }
 
     /// The resource graph (config plus what state still holds).
@@ -136,7 +137,7 @@ impl Engine {
             Mode::Plan => Secrets::read_only(saved),
             Mode::Apply => Secrets::new(saved),
         };
-        let mut ctx = Ctx::new(self.config.work_dir.clone(), secrets);
+        let mut ctx = Ctx::new(self.declared.work_dir().to_path_buf(), secrets);
         ctx.timeout = timeout;
         ctx.cancel = cancel;
         ctx
@@ -148,14 +149,14 @@ impl Engine {
         let mut replace = BTreeSet::new();
         for r in &req.replace {
             let addr: ResourceAddr = r.parse().map_err(|_| Error::UnknownReplace(r.clone()))?;
-            if self.config.resource(&addr).is_none() {
+            if self.declared.resource(&addr).is_none() {
                 return Err(Error::UnknownReplace(r.clone()));
             }
             replace.insert(addr);
         }
         let obs = if req.refresh {
             refresh(
-                &self.config,
+                &self.declared,
                 &self.graph,
                 self.store.state(),
                 &self.registry,
@@ -175,7 +176,7 @@ impl Engine {
             Observations::from_state(&self.graph, self.store.state())
         };
         let planner = Planner {
-            config: &self.config,
+            declared: &self.declared,
             graph: &self.graph,
             state: self.store.state(),
             registry: &self.registry,
@@ -192,7 +193,7 @@ impl Engine {
     /// Whether a plan saved earlier may still be applied: made from this forge.yaml
     /// (same digest) against this state (same lineage and serial).
     pub fn check_saved(&self, plan: &Plan) -> Result<(), StaleReason> {
-        if self.config.digest != plan.config_digest {
+        if self.declared.digest != plan.config_digest {
             return Err(StaleReason::Config);
         }
         let state = self.store.state();
@@ -216,9 +217,9 @@ impl Engine {
             .iter()
             .filter(|c| c.action == Action::Delete)
             .count();
-        if !plan.destroy && self.config.resources.is_empty() && deletes > 0 {
+        if !plan.destroy && self.declared.resources.is_empty() && deletes > 0 {
             return Err(Error::EmptiedConfig {
-                file: self.config.path.clone(),
+                file: self.declared.config.path.clone(),
                 deletes,
             });
         }
@@ -242,7 +243,9 @@ impl Engine {
             parallelism,
             events,
         };
-        let (store, report) = applier.apply(plan, self.store, &self.config.outputs).await;
+        let (store, report) = applier
+            .apply(plan, self.store, &self.declared.outputs)
+            .await;
         Ok(Applied { store, report })
     }
 }

@@ -6,7 +6,8 @@ use serde_json::json;
 
 use super::*;
 use crate::apply::ApplyReport;
-use crate::config::{Config, Dep, ResourceDecl, Span};
+use crate::config::Span;
+use crate::expand::{Declared, Dep, ResourceDecl};
 use crate::graph::action::ActionGraph;
 use crate::plan::ResourceChange;
 use crate::provider::ProviderError;
@@ -37,7 +38,7 @@ fn fake(name: &str, value: &str, deps: &[&str]) -> ResourceDecl {
         deps: deps
             .iter()
             .map(|d| Dep {
-                target: format!("fake.{d}"),
+                target: format!("fake.{d}").parse().expect("addr"),
                 span: None,
             })
             .collect(),
@@ -45,8 +46,8 @@ fn fake(name: &str, value: &str, deps: &[&str]) -> ResourceDecl {
     }
 }
 
-fn cfg(decls: Vec<ResourceDecl>) -> Config {
-    Config::synthetic(decls)
+fn cfg(decls: Vec<ResourceDecl>) -> Declared {
+    Declared::synthetic(decls)
 }
 
 impl H {
@@ -55,13 +56,13 @@ impl H {
     }
 
     /// A run of `config` against the state in the test's directory.
-    fn engine(&self, config: &Config) -> Engine {
+    fn engine(&self, config: &Declared) -> Engine {
         Engine::new(config.clone(), self.store(), self.registry.clone()).expect("engine")
     }
 
     async fn plan_with(
         &self,
-        config: &Config,
+        config: &Declared,
         destroy: bool,
         targets: &[&str],
         excludes: &[&str],
@@ -78,11 +79,11 @@ impl H {
         engine.plan(&ctx, &request).await.expect("plan")
     }
 
-    async fn plan(&self, config: &Config) -> Plan {
+    async fn plan(&self, config: &Declared) -> Plan {
         self.plan_with(config, false, &[], &[]).await
     }
 
-    async fn apply_plan(&self, config: &Config, plan: &Plan, parallelism: usize) -> ApplyReport {
+    async fn apply_plan(&self, config: &Declared, plan: &Plan, parallelism: usize) -> ApplyReport {
         let engine = self.engine(config);
         let ctx = engine.context(Mode::Apply, Duration::from_secs(300), Default::default());
         engine
@@ -92,7 +93,7 @@ impl H {
             .report
     }
 
-    async fn apply(&self, config: &Config) -> (Plan, ApplyReport) {
+    async fn apply(&self, config: &Declared) -> (Plan, ApplyReport) {
         let plan = self.plan(config).await;
         let report = self.apply_plan(config, &plan, 10).await;
         (plan, report)

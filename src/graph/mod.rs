@@ -18,7 +18,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 pub use select::{SelectError, Selection, matches};
 
 use crate::addr::ResourceAddr;
-use crate::config::{Config, Problem, ProblemKind, Problems, Span};
+use crate::config::{Problem, ProblemKind, Problems, Span};
+use crate::expand::Declared;
 use crate::state::State;
 
 /// Where a node comes from.
@@ -40,12 +41,13 @@ pub struct ResourceGraph {
 }
 
 impl ResourceGraph {
-    /// Builds the graph of `config` plus the orphans in `state`, rejecting cycles.
-    pub fn build(config: &Config, state: &State) -> Result<Self, Box<Problems>> {
+    /// Builds the graph of what `declared` declares plus the orphans in `state`,
+    /// rejecting cycles.
+    pub fn build(declared: &Declared, state: &State) -> Result<Self, Box<Problems>> {
         let mut graph = DiGraph::new();
         let mut index = BTreeMap::new();
         let mut origin = BTreeMap::new();
-        for r in &config.resources {
+        for r in &declared.resources {
             index.insert(r.addr.clone(), graph.add_node(r.addr.clone()));
             origin.insert(r.addr.clone(), Origin::Config);
         }
@@ -58,14 +60,10 @@ impl ResourceGraph {
             }
         }
         let mut edge_span: BTreeMap<(NodeIndex, NodeIndex), Option<Span>> = BTreeMap::new();
-        for r in &config.resources {
+        for r in &declared.resources {
             let from = index[&r.addr];
             for d in &r.deps {
-                if let Some(to) = d
-                    .target
-                    .parse::<ResourceAddr>()
-                    .ok()
-                    .and_then(|a| index.get(&a).copied())
+                if let Some(&to) = index.get(&d.target)
                     && !edge_span.contains_key(&(from, to))
                 {
                     graph.add_edge(from, to, ());
@@ -102,7 +100,7 @@ impl ResourceGraph {
                 .iter()
                 .map(|c| cycle_problem(&graph, c, &edge_span))
                 .collect();
-            return Err(Box::new(config.problems(problems)));
+            return Err(Box::new(declared.problems(problems)));
         }
         // Dependencies first: reverse of the topological order of "depends on" edges.
         let mut order: Vec<ResourceAddr> = toposort(&graph, None)

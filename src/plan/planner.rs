@@ -9,7 +9,7 @@ use super::refresh::Observations;
 use super::resolve::{resolve_spec, unresolved_refs};
 use super::{Drift, PLAN_FORMAT, Plan, ResourceChange, Warning};
 use crate::addr::ResourceAddr;
-use crate::config::Config;
+use crate::expand::Declared;
 use crate::graph::{Origin, ResourceGraph, Selection};
 use crate::provider::{Action, Observed, Planned, ProviderError, Registry};
 use crate::state::{State, Status};
@@ -25,8 +25,8 @@ pub struct PlanOptions {
 
 /// Plans. Holds nothing but references; every call is pure.
 pub struct Planner<'a> {
-    /// The config.
-    pub config: &'a Config,
+    /// What forge.yaml declares.
+    pub declared: &'a Declared,
     /// Its graph.
     pub graph: &'a ResourceGraph,
     /// The state.
@@ -98,7 +98,7 @@ impl<'a> Planner<'a> {
                 }
                 continue;
             }
-            let Some(decl) = self.config.resource(addr) else {
+            let Some(decl) = self.declared.resource(addr) else {
                 continue;
             };
             let Some(provider) = self.registry.get(addr.kind()) else {
@@ -217,7 +217,7 @@ impl<'a> Planner<'a> {
             format: PLAN_FORMAT,
             forge_version: env!("CARGO_PKG_VERSION").to_string(),
             destroy: opts.destroy,
-            config_digest: self.config.digest.clone(),
+            config_digest: self.declared.digest.clone(),
             state_lineage: self.state.lineage.clone(),
             state_serial: self.state.serial,
             changes,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::Warning;
 use super::resolve::{resolve_spec, unresolved_refs};
 use crate::addr::ResourceAddr;
-use crate::config::Config;
+use crate::expand::Declared;
 use crate::graph::walk::{Outcome, walk};
 use crate::graph::{ResourceGraph, Selection};
 use crate::provider::{Ctx, Observed, ProviderError, Registry};
@@ -48,7 +48,7 @@ impl Observations {
 /// Reads every selected resource, `parallelism` at a time, each read bounded by
 /// `ctx.timeout`. A missing tool is a warning; any other read error fails the refresh.
 pub async fn refresh(
-    config: &Config,
+    declared: &Declared,
     graph: &ResourceGraph,
     state: &State,
     registry: &Registry,
@@ -65,7 +65,7 @@ pub async fn refresh(
     let mut obs = Observations::default();
     for addr in graph.order().iter().filter(|a| selection.includes(a)) {
         let prior = state.resources.get(&addr.to_string());
-        let spec = match config.resource(addr) {
+        let spec = match declared.resource(addr) {
             Some(decl) => {
                 let resolved = resolve_spec(&decl.spec, state);
                 if unresolved_refs(&resolved).is_empty() {

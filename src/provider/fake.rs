@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, Ctx, Observed, Planned, ProviderError, Resource};
+use super::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
 
 /// What a fake resource is asked to be.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -129,10 +129,13 @@ impl FakeResource {
     }
 }
 
-#[async_trait]
-impl Resource for FakeResource {
+impl Kind for FakeResource {
     const KIND: &'static str = "fake";
     type Spec = FakeSpec;
+}
+
+#[async_trait]
+impl Resource for FakeResource {
     type State = FakeState;
 
     async fn read(

@@ -1,13 +1,16 @@
-//! The provider boundary: one typed trait ([`Resource`]) that each resource kind
-//! implements, an erased twin ([`DynResource`]) the engine holds, and the [`Registry`]
-//! of kinds.
+//! The provider boundary: [`Kind`] (a kind's name and its typed spec, what forge.yaml
+//! declares), one typed trait ([`Resource`]) that each implemented kind adds, an erased
+//! twin ([`DynResource`]) the engine holds, and the [`Registry`] of kinds.
 //!
 //! `read` and `apply`/`delete` do the I/O; `plan` is pure, so every diff rule can be
 //! unit-tested without a server. Specs and states cross the boundary as JSON, so the
-//! engine never names an SDK type.
+//! engine never names an SDK type. A kind that forge.yaml can declare but this version
+//! cannot apply yet is a [`PlannedKind`]: its spec is typed all the same, so what
+//! `forge plan` shows for it is checked by the compiler.
 
 mod error;
 pub mod fake;
+mod planned;
 mod registry;
 
 use std::path::PathBuf;
@@ -20,6 +23,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 pub use error::ProviderError;
+pub use planned::PlannedKind;
 pub use registry::Registry;
 
 use crate::secret::Secrets;
@@ -113,13 +117,21 @@ pub struct Planned {
     pub reasons: Vec<String>,
 }
 
-/// One kind of thing forge manages (an S3 bucket, a Polaris catalog, a k3d cluster).
-#[async_trait]
-pub trait Resource: Send + Sync + 'static {
+/// A kind of thing forge.yaml can declare: its name and the spec it is declared with.
+/// The expansion stage builds specs of this type (`declare::<K>(name, K::Spec { .. })`),
+/// and the kind's name is written only here, in its own module.
+pub trait Kind: Send + Sync + 'static {
     /// The kind, e.g. `"s3_bucket"`: the first part of the address.
     const KIND: &'static str;
-    /// What forge.yaml asks for (after expansion), with secret references, never values.
+    /// What forge.yaml asks for (after expansion), with secret references, never values,
+    /// and `${kind.name.attr}` placeholders where a value comes from another resource.
+    /// Plain data without SDK types.
     type Spec: DeserializeOwned + Serialize + Send + Sync;
+}
+
+/// One kind of thing forge manages (an S3 bucket, a Polaris catalog, a k3d cluster).
+#[async_trait]
+pub trait Resource: Kind {
     /// What `read` observes and the state file keeps.
     type State: DeserializeOwned + Serialize + Send + Sync;
 

@@ -3,10 +3,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use serde_json::{Value, json};
-
-use super::{Action, Ctx, DynResource, Observed, Planned, ProviderError};
+use super::DynResource;
+use super::planned::{NotYet, PlannedKind};
 
 /// Every resource kind forge knows, by kind name.
 #[derive(Clone, Default)]
@@ -28,8 +26,8 @@ impl Registry {
 
     /// Adds a kind that forge.yaml can declare but this version cannot apply yet. It
     /// plans as a create (its server cannot exist yet) and fails clearly on apply.
-    pub fn register_planned(&mut self, kind: &'static str) -> &mut Self {
-        self.kinds.insert(kind, Arc::new(NotYet { kind }));
+    pub fn register_planned<K: PlannedKind>(&mut self) -> &mut Self {
+        self.kinds.insert(K::KIND, Arc::new(NotYet::<K>::new()));
         self
     }
 
@@ -47,72 +45,5 @@ impl Registry {
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.kinds.keys()).finish()
-    }
-}
-
-/// A kind without a provider in this version.
-struct NotYet {
-    kind: &'static str,
-}
-
-#[async_trait]
-impl DynResource for NotYet {
-    fn kind(&self) -> &'static str {
-        self.kind
-    }
-    fn sensitive(&self) -> &'static [&'static str] {
-        &[]
-    }
-    async fn read(
-        &self,
-        _: &Ctx,
-        _: &str,
-        _: &Value,
-        prior: Option<&Value>,
-    ) -> Result<Observed<Value>, ProviderError> {
-        Ok(match prior {
-            Some(p) => Observed::Present(p.clone()),
-            None => Observed::Unavailable(format!(
-                "this version of forge cannot read `{}` yet",
-                self.kind
-            )),
-        })
-    }
-    fn plan(&self, spec: &Value, current: Option<&Value>) -> Result<Planned, ProviderError> {
-        let action = if current.is_some() {
-            Action::NoOp
-        } else {
-            Action::Create
-        };
-        // Connection blocks (endpoint and credentials of the server) are not part of the
-        // resource itself; leave them out of what the plan shows.
-        let mut after = json!(spec);
-        if let Some(obj) = after.as_object_mut() {
-            for key in ["polaris", "snowflake", "aws"] {
-                obj.remove(key);
-            }
-        }
-        Ok(Planned {
-            action,
-            after,
-            reasons: vec![],
-        })
-    }
-    async fn apply(
-        &self,
-        _: &Ctx,
-        _: &str,
-        _: &Value,
-        _: Option<&Value>,
-        _: Action,
-    ) -> Result<Value, ProviderError> {
-        Err(ProviderError::NotImplemented {
-            kind: self.kind.to_string(),
-        })
-    }
-    async fn delete(&self, _: &Ctx, _: &str, _: &Value, _: &Value) -> Result<(), ProviderError> {
-        Err(ProviderError::NotImplemented {
-            kind: self.kind.to_string(),
-        })
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::provider::{Action, Ctx, Observed, Planned, ProviderError, Resource};
+use crate::provider::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
 
 /// What forge.yaml asks for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,10 +54,13 @@ fn io(op: &str, path: &std::path::Path, e: std::io::Error) -> ProviderError {
     }
 }
 
-#[async_trait]
-impl Resource for LocalFileResource {
+impl Kind for LocalFileResource {
     const KIND: &'static str = "local_file";
     type Spec = FileSpec;
+}
+
+#[async_trait]
+impl Resource for LocalFileResource {
     type State = FileState;
 
     async fn read(

@@ -490,10 +490,21 @@ fn rendered_configs_validate_against_the_vendors_schemas() {
     .expect("json");
     let v = jsonschema::validator_for(&values_schema).expect("schema");
     for persistence in ["relational-jdbc", "in-memory"] {
-        let ctx = serde_json::json!({"version": "1.7.0", "replicas": 1, "node_port": 32181, "realm": "POLARIS", "persistence": persistence,
-            "features": {"DROP_WITH_PURGE_ENABLED": true}, "region": "us-east-1", "s3_endpoint_internal": "http://rustfs-svc.rustfs.svc:9000", "pod_annotations": {}});
-        let values =
-            forge::config::render_text(forge::config::POLARIS_VALUES, &ctx).expect("render values");
+        let mut features = serde_json::Map::new();
+        features.insert("DROP_WITH_PURGE_ENABLED".into(), true.into());
+        let values = forge::providers::kube::stack::PolarisValues {
+            version: "1.7.0".into(),
+            replicas: 1,
+            node_port: 32181,
+            realm: "POLARIS".into(),
+            persistence: persistence.into(),
+            features,
+            region: "us-east-1".into(),
+            s3_endpoint_internal: "http://rustfs-svc.rustfs.svc:9000".into(),
+            pod_annotations: Default::default(),
+        }
+        .render()
+        .expect("render values");
         let doc: serde_json::Value = serde_saphyr::from_str(&values).expect("yaml");
         let errors: Vec<String> = v
             .iter_errors(&doc)

@@ -16,7 +16,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::provider::{Action, Ctx, Observed, Planned, ProviderError, Resource};
+use crate::config::defaults as d;
+use crate::provider::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
 use crate::providers::command::{self, args};
 use crate::providers::kube::client::wait_for_api;
 use runtime::Choice;
@@ -35,11 +36,12 @@ pub struct Ports {
     pub polaris: u16,
 }
 
-/// Node ports the stack's Services use (the original tool's values).
+/// Node ports the stack's Services use (the original tool's values; see
+/// [`crate::config::defaults`]): the load balancer maps the host ports to these.
 pub const NODE_PORTS: Ports = Ports {
-    s3: 31900,
-    console: 31901,
-    polaris: 32181,
+    s3: d::S3_NODE_PORT,
+    console: d::CONSOLE_NODE_PORT,
+    polaris: d::POLARIS_NODE_PORT,
 };
 
 /// What forge.yaml asks for.
@@ -329,10 +331,13 @@ fn io_error(op: &str, path: &std::path::Path, e: std::io::Error) -> ProviderErro
     }
 }
 
-#[async_trait]
-impl Resource for K3dCluster {
+impl Kind for K3dCluster {
     const KIND: &'static str = "k3d_cluster";
     type Spec = ClusterSpec;
+}
+
+#[async_trait]
+impl Resource for K3dCluster {
     type State = ClusterState;
 
     async fn read(

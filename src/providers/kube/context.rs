@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::client::{ClusterRef, Unreachable, client, kube_error};
-use crate::provider::{Action, Ctx, Observed, Planned, ProviderError, Resource};
+use crate::provider::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
 
 /// Which context.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,10 +33,13 @@ pub struct ContextState {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct KubeContext;
 
-#[async_trait]
-impl Resource for KubeContext {
+impl Kind for KubeContext {
     const KIND: &'static str = "kube_context";
     type Spec = ContextSpec;
+}
+
+#[async_trait]
+impl Resource for KubeContext {
     type State = ContextState;
 
     async fn read(

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use super::client::{ClusterRef, Unreachable, client, kube_error, retry};
 use super::flatten::{flatten, get, matches};
 use super::wait::{WaitFor, wait_ready};
-use crate::provider::{Action, Ctx, Observed, Planned, ProviderError, Resource};
+use crate::provider::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
 use crate::secret::{SecretError, SecretSpec, Secrets};
 
 /// The field manager forge applies with.
@@ -49,11 +49,11 @@ pub struct ManifestSpec {
     #[serde(default)]
     pub wait: Vec<WaitFor>,
     /// How long to wait (default: the run's timeout).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u64>,
     /// If this object exists and is not forge's, the cluster already provides what the
     /// manifest installs (e.g. k3s' own helm-controller): nothing is applied or deleted.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unless_present: Option<WaitFor>,
 }
 
@@ -403,10 +403,13 @@ fn unreachable_to_error(u: Unreachable) -> ProviderError {
     }
 }
 
-#[async_trait]
-impl Resource for KubeManifest {
+impl Kind for KubeManifest {
     const KIND: &'static str = "kube_manifest";
     type Spec = ManifestSpec;
+}
+
+#[async_trait]
+impl Resource for KubeManifest {
     type State = ManifestState;
 
     async fn read(
@@ -421,7 +424,7 @@ impl Resource for KubeManifest {
             Err(Unreachable::NotYet(why)) => return Ok(Observed::Unavailable(why)),
             Err(Unreachable::Error(e)) => return Err(e),
         };
-        let address = format!("kube_manifest.{name}");
+        let address = format!("{}.{name}", Self::KIND);
         let observed = self
             .observe(&mut s, &address, spec, prior, &ctx.secrets)
             .await;
@@ -525,7 +528,7 @@ impl Resource for KubeManifest {
             .session(&spec.cluster)
             .await
             .map_err(unreachable_to_error)?;
-        let address = format!("kube_manifest.{name}");
+        let address = format!("{}.{name}", Self::KIND);
         let timeout = spec
             .timeout_seconds
             .map(Duration::from_secs)

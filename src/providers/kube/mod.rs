@@ -8,6 +8,7 @@ pub mod client;
 pub mod context;
 pub mod flatten;
 pub mod manifest;
+pub mod stack;
 pub mod wait;
 
 pub use context::KubeContext;

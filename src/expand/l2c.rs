@@ -1,0 +1,305 @@
+//! `l2c:` → for each catalog with tables to migrate: the L2C bucket (versioned, never
+//! force-destroyed), the IAM policy and role, one `l2c_table_sync` per table, and with
+//! `snowflake:` the external volume, the role's trust (which needs the volume's IAM
+//! user and external id: the two-phase dependency, role → volume → trust), the catalog
+//! integration, database, schema, a least-privilege role and one Iceberg table per
+//! synced table. Names follow `<user>-<project>-<catalog>` on AWS and
+//! `<USER>_<PROJECT>_<CATALOG>` in Snowflake.
+
+use std::collections::BTreeMap;
+
+use super::{Addr, Expander};
+use crate::config::defaults as d;
+use crate::config::model::Catalog;
+use crate::config::naming::bucket_name_problem;
+use crate::config::tree::Span;
+use crate::config::{Problem, ProblemKind};
+use crate::providers::aws::{
+    BucketSpec, IamPolicy, IamPolicySpec, IamRole, IamRoleSpec, IamRoleTrust, IamRoleTrustSpec,
+    S3Bucket, StoreSpec,
+};
+use crate::providers::l2c::{Side, TableSync, TableSyncSpec};
+use crate::providers::polaris::PolarisTable;
+use crate::providers::snowflake::{
+    CatalogIntegrationSpec, Connection, DatabaseSpec, ExternalVolumeSpec, IcebergTableSpec,
+    RoleSpec, SchemaSpec, SnowflakeCatalogIntegration, SnowflakeDatabase, SnowflakeExternalVolume,
+    SnowflakeIcebergTable, SnowflakeRole, SnowflakeSchema,
+};
+
+/// One table to migrate: catalog, namespace, table, and where the user named it.
+struct Migrated {
+    catalog: String,
+    namespace: String,
+    table: String,
+    span: Option<Span>,
+}
+
+/// A table's sync, declared: its address and what the Snowflake table needs of it.
+struct Synced {
+    addr: Option<Addr<TableSync>>,
+    namespace: String,
+    table: String,
+    span: Span,
+}
+
+impl Expander<'_> {
+    pub(super) fn l2c(&mut self) {
+        let Some(l2c) = self.file.l2c.clone() else {
+            return;
+        };
+        let catalogs = self
+            .file
+            .catalog
+            .as_ref()
+            .map(|c| c.catalogs.clone())
+            .unwrap_or_default();
+        // Without `l2c.tables`, every demo table of the catalog section is migrated.
+        let tables: Vec<Migrated> = if l2c.tables.is_empty() {
+            self.file
+                .catalog
+                .iter()
+                .flat_map(|c| c.tables.iter())
+                .map(|t| Migrated {
+                    catalog: t.catalog.value.clone(),
+                    namespace: t.namespace.value.clone(),
+                    table: t.name.value.clone(),
+                    span: None,
+                })
+                .collect()
+        } else {
+            l2c.tables
+                .iter()
+                .map(|t| Migrated {
+                    catalog: t.catalog.value.clone(),
+                    namespace: t.namespace.value.clone(),
+                    table: t.table.value.clone(),
+                    span: Some(t.table.span),
+                })
+                .collect()
+        };
+        let mut used: Vec<&str> = tables.iter().map(|t| t.catalog.as_str()).collect();
+        used.sort();
+        used.dedup();
+        let l2c_span = self.key_span(&["l2c"]);
+        let Some((aws, _)) = self.store(None, "aws", l2c_span) else {
+            return;
+        };
+        for cat in used {
+            let Some(c) = catalogs.iter().find(|c| c.name.value == cat) else {
+                continue;
+            };
+            let in_catalog: Vec<&Migrated> = tables.iter().filter(|t| t.catalog == cat).collect();
+            self.migrate_catalog(&l2c, c, &aws, &in_catalog);
+        }
+    }
+
+    fn migrate_catalog(
+        &mut self,
+        l2c: &crate::config::model::L2c,
+        c: &Catalog,
+        aws: &StoreSpec,
+        tables: &[&Migrated],
+    ) {
+        let cat = c.name.value.as_str();
+        let local_bucket = c.bucket.clone().unwrap_or_else(|| cat.to_string());
+        let base = self.names.aws(cat);
+        let sf = self.names.snowflake(cat);
+        let (bucket, bspan) = match &l2c.aws.bucket {
+            Some(b) => (b.value.clone(), b.span),
+            None => (base.clone(), c.name.span),
+        };
+        if let Some(why) = bucket_name_problem(&bucket) {
+            self.problem(
+                Problem::new(
+                    ProblemKind::InvalidValue,
+                    format!("the L2C bucket name `{bucket}` is not a valid S3 bucket name"),
+                    Some(bspan),
+                    why,
+                )
+                .with_help(
+                    "shorten `project` or `naming.prefix`, set `naming.no_prefix: true`, or set `l2c.aws.bucket`",
+                ),
+            );
+        }
+        let tags = BTreeMap::from([
+            ("managed-by".to_string(), "forge".to_string()),
+            (
+                "user".to_string(),
+                self.names
+                    .prefix
+                    .clone()
+                    .unwrap_or_else(|| "UNKNOWN".into()),
+            ),
+            ("project".to_string(), self.names.project.clone()),
+            ("snowflake-volume".to_string(), sf.clone()),
+        ]);
+        let bucket_spec = BucketSpec {
+            bucket: bucket.clone(),
+            store: aws.clone(),
+            tags: tags.clone(),
+            versioning: Some(true),
+            force_destroy: false,
+        };
+        let b = self.declare::<S3Bucket>(&bucket, bucket_spec, bspan, vec![]);
+        let policy_spec = IamPolicySpec {
+            name: base.clone(),
+            aws: aws.clone(),
+            bucket: bucket.clone(),
+            tags: tags.clone(),
+        };
+        let policy = self.declare::<IamPolicy>(
+            &base,
+            policy_spec,
+            c.name.span,
+            b.iter().map(Addr::dep).collect(),
+        );
+        let role_spec = IamRoleSpec {
+            name: base.clone(),
+            aws: aws.clone(),
+            policy_arn: policy.as_ref().map(|p| p.attr("arn")).unwrap_or_default(),
+            tags,
+        };
+        let role = self.declare::<IamRole>(
+            &base,
+            role_spec,
+            c.name.span,
+            policy.iter().map(Addr::dep).collect(),
+        );
+        // Copy each table to the bucket (smart sync, paths rewritten).
+        let local_store = self.stores.get("local").map(|s| s.0.clone());
+        let mut syncs = Vec::new();
+        for t in tables {
+            let name = format!("{}/{}/{}", t.catalog, t.namespace, t.table);
+            let mut deps: Vec<_> = b.iter().map(Addr::dep).collect();
+            if let Ok(table) = Addr::<PolarisTable>::new(&name) {
+                deps.push(match t.span {
+                    Some(s) => table.dep_at(s),
+                    None => table.dep(),
+                });
+            }
+            let spec = TableSyncSpec {
+                source: Side {
+                    bucket: local_bucket.clone(),
+                    store: local_store.clone(),
+                },
+                target: Side {
+                    bucket: bucket.clone(),
+                    store: Some(aws.clone()),
+                },
+                catalog: t.catalog.clone(),
+                namespace: t.namespace.clone(),
+                table: t.table.clone(),
+            };
+            let span = t.span.unwrap_or(c.name.span);
+            syncs.push(Synced {
+                addr: self.declare::<TableSync>(&name, spec, span, deps),
+                namespace: t.namespace.clone(),
+                table: t.table.clone(),
+                span,
+            });
+        }
+        let Some(s) = &l2c.snowflake else { return };
+        let conn = Connection {
+            connection: s.connection.clone(),
+            admin_role: s.admin_role.clone().unwrap_or_else(|| d::ADMIN_ROLE.into()),
+        };
+        let db = s.database.clone().unwrap_or_else(|| sf.clone());
+        let schema = s
+            .schema
+            .clone()
+            .unwrap_or_else(|| d::SNOWFLAKE_SCHEMA.into());
+        let span = c.name.span;
+        let volume_spec = ExternalVolumeSpec {
+            snowflake: conn.clone(),
+            name: sf.clone(),
+            bucket: bucket.clone(),
+            role_arn: role.as_ref().map(|r| r.attr("arn")).unwrap_or_default(),
+        };
+        let vol = self.declare::<SnowflakeExternalVolume>(
+            &sf,
+            volume_spec,
+            span,
+            role.iter().map(Addr::dep).collect(),
+        );
+        // The role's trust can name Snowflake's IAM user only once the volume exists.
+        let trust_spec = IamRoleTrustSpec {
+            aws: aws.clone(),
+            role: base.clone(),
+            iam_user_arn: vol
+                .as_ref()
+                .map(|v| v.attr("iam_user_arn"))
+                .unwrap_or_default(),
+            external_id: vol
+                .as_ref()
+                .map(|v| v.attr("external_id"))
+                .unwrap_or_default(),
+        };
+        let trust = self.declare::<IamRoleTrust>(
+            &base,
+            trust_spec,
+            span,
+            vol.iter().map(Addr::dep).collect(),
+        );
+        let integration_spec = CatalogIntegrationSpec {
+            snowflake: conn.clone(),
+            name: sf.clone(),
+        };
+        let integ =
+            self.declare::<SnowflakeCatalogIntegration>(&sf, integration_spec, span, vec![]);
+        let db_spec = DatabaseSpec {
+            snowflake: conn.clone(),
+            name: db.clone(),
+        };
+        let dbr = self.declare::<SnowflakeDatabase>(&db, db_spec, span, vec![]);
+        let schema_spec = SchemaSpec {
+            snowflake: conn.clone(),
+            database: db.clone(),
+            name: schema.clone(),
+        };
+        let sch = self.declare::<SnowflakeSchema>(
+            &format!("{db}.{schema}"),
+            schema_spec,
+            span,
+            dbr.iter().map(Addr::dep).collect(),
+        );
+        let mut role_deps: Vec<_> = vol.iter().map(Addr::dep).collect();
+        role_deps.extend(integ.iter().map(Addr::dep));
+        role_deps.extend(sch.iter().map(Addr::dep));
+        let role_spec = RoleSpec {
+            snowflake: conn.clone(),
+            name: sf.clone(),
+            user: s.user.clone(),
+            database: db.clone(),
+            schema: schema.clone(),
+            external_volume: sf.clone(),
+            catalog_integration: sf.clone(),
+        };
+        let sf_role = self.declare::<SnowflakeRole>(&sf, role_spec, span, role_deps);
+        for sync in syncs {
+            let sf_table = format!(
+                "{}_{}",
+                sync.namespace.to_uppercase().replace(['.', '-'], "_"),
+                sync.table.to_uppercase().replace('-', "_")
+            );
+            let mut deps: Vec<_> = sf_role.iter().map(Addr::dep).collect();
+            deps.extend(trust.iter().map(Addr::dep));
+            deps.extend(sync.addr.iter().map(Addr::dep));
+            let spec = IcebergTableSpec {
+                snowflake: conn.clone(),
+                database: db.clone(),
+                schema: schema.clone(),
+                name: sf_table.clone(),
+                role: sf.clone(),
+                external_volume: sf.clone(),
+                catalog_integration: sf.clone(),
+                metadata_file_path: sync
+                    .addr
+                    .as_ref()
+                    .map(|a| a.attr("metadata_file_path"))
+                    .unwrap_or_default(),
+            };
+            let name = format!("{db}.{schema}.{sf_table}");
+            self.declare::<SnowflakeIcebergTable>(&name, spec, sync.span, deps);
+        }
+    }
+}

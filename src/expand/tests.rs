@@ -1,0 +1,202 @@
+//! Expansion and diagnostics: forge.yaml text in, declarations or rendered problems out.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::*;
+use crate::config::{Error, json_schema, parse};
+
+fn env() -> BTreeMap<String, String> {
+    BTreeMap::from([("USER".to_string(), "kameshs".to_string())])
+}
+
+fn load_str(text: &str) -> Result<Declared, Error> {
+    expand(parse(
+        Path::new("forge.yaml"),
+        text.to_string(),
+        Path::new("/tmp/polaris-dev"),
+        &env(),
+    )?)
+}
+
+fn problems(text: &str) -> Vec<Problem> {
+    match load_str(text) {
+        Err(Error::Invalid(p)) => p.problems,
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("expected problems"),
+    }
+}
+
+#[test]
+fn minimal_bucket_file() {
+    let cfg = load_str("stores:\n  - name: local\n    endpoint: http://localhost:9000\nbuckets:\n  - name: data-one\n").expect("valid");
+    assert_eq!(cfg.resources.len(), 1);
+    assert_eq!(cfg.resources[0].addr.to_string(), "s3_bucket.data-one");
+    assert_eq!(
+        cfg.resources[0].spec["store"]["endpoint"],
+        "http://localhost:9000"
+    );
+}
+
+#[test]
+fn env_variables_are_resolved_and_missing_ones_reported() {
+    let cfg = load_str("naming: {prefix: \"${env:USER}\"}\nproject: \"p-${env:NOPE:-x}\"\n")
+        .expect("valid");
+    assert_eq!(
+        cfg.config
+            .file
+            .naming
+            .prefix
+            .as_ref()
+            .map(|p| p.value.as_str()),
+        Some("kameshs")
+    );
+    assert_eq!(
+        cfg.config.file.project.as_ref().map(|p| p.value.as_str()),
+        Some("p-x")
+    );
+    let p = problems("project: \"${env:FORGE_UNSET}\"\n");
+    assert_eq!(p[0].kind, ProblemKind::MissingVariable);
+}
+
+#[test]
+fn reports_every_problem() {
+    let text = "projekt: x\nbuckets:\n  - name: Bad_Name\n  - name: ok-bucket\n    store: nowhere\n    depends_on: [s3_bucket.missing]\n";
+    let p = problems(text);
+    let kinds: Vec<ProblemKind> = p.iter().map(|p| p.kind).collect();
+    assert!(kinds.contains(&ProblemKind::UnknownField), "{kinds:?}");
+    assert!(kinds.contains(&ProblemKind::InvalidValue), "{kinds:?}");
+    assert!(kinds.contains(&ProblemKind::DanglingReference), "{kinds:?}");
+    assert!(p.len() >= 3);
+}
+
+#[test]
+fn references_become_dependencies() {
+    let text = "stores: [{name: local, endpoint: \"http://x\"}]\nbuckets: [{name: abc}]\nfiles:\n  - name: out\n    path: out.txt\n    content: \"${s3_bucket.abc.bucket}\"\n";
+    let cfg = load_str(text).expect("valid");
+    let file = cfg
+        .resources
+        .iter()
+        .find(|r| r.addr.kind() == "local_file")
+        .expect("file");
+    assert_eq!(file.deps[0].target.to_string(), "s3_bucket.abc");
+}
+
+/// Renders problems the way `forge` prints them, without colours.
+fn rendered(text: &str) -> String {
+    let problems = match load_str(text) {
+        Err(Error::Invalid(p)) => p,
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(cfg) => match crate::graph::ResourceGraph::build(&cfg, &crate::state::State::new()) {
+            Err(p) => p,
+            Ok(_) => panic!("expected problems"),
+        },
+    };
+    let mut out = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .render_report(&mut out, problems.as_ref())
+        .expect("render");
+    out
+}
+
+const STORE: &str = "stores: [{name: local, endpoint: \"http://localhost:9000\"}]\n";
+
+#[test]
+fn diagnostic_yaml_syntax() {
+    insta::assert_snapshot!(rendered("buckets:\n  - name: [a, b\n  - name: c\n"));
+}
+
+#[test]
+fn diagnostic_unknown_field() {
+    insta::assert_snapshot!(rendered(&format!(
+        "{STORE}buckets:\n  - name: data\n    force_destroi: true\n"
+    )));
+}
+
+#[test]
+fn diagnostic_wrong_type() {
+    insta::assert_snapshot!(rendered("cluster:\n  k3d:\n    agents: lots\n"));
+}
+
+#[test]
+fn diagnostic_missing_field() {
+    insta::assert_snapshot!(rendered(&format!("{STORE}buckets:\n  - store: local\n")));
+}
+
+#[test]
+fn diagnostic_invalid_value() {
+    insta::assert_snapshot!(rendered("cluster:\n  k3d:\n    runtime: dockr\n"));
+}
+
+#[test]
+fn diagnostic_dangling_reference() {
+    insta::assert_snapshot!(rendered(&format!(
+        "{STORE}buckets:\n  - name: data\n  - name: logs\n    depends_on: [s3_bucket.dta]\n"
+    )));
+}
+
+#[test]
+fn diagnostic_duplicate_name() {
+    insta::assert_snapshot!(rendered(&format!(
+        "{STORE}buckets:\n  - name: data\n  - name: data\n"
+    )));
+}
+
+#[test]
+fn diagnostic_dependency_cycle() {
+    insta::assert_snapshot!(rendered(&format!(
+        "{STORE}buckets:\n  - name: aaa\n    depends_on: [s3_bucket.bbb]\n  - name: bbb\n    depends_on: [s3_bucket.aaa]\n"
+    )));
+}
+
+#[test]
+fn diagnostic_missing_variable() {
+    insta::assert_snapshot!(rendered(
+        "naming:\n  prefix: ${env:FORGE_TEST_UNSET_PREFIX}\n"
+    ));
+}
+
+#[test]
+fn diagnostic_secret_in_file() {
+    insta::assert_snapshot!(rendered(
+        "cluster: {k3d: {}}\nstack:\n  postgresql:\n    password: hunter2\n"
+    ));
+}
+
+#[test]
+fn diagnostic_several_problems_at_once() {
+    insta::assert_snapshot!(rendered(&format!(
+        "projekt: x\n{STORE}buckets:\n  - name: Bad_Name\n  - name: good-one\n    store: nowhere\n"
+    )));
+}
+
+#[test]
+fn example_file_is_valid() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/forge.yaml.example"))
+        .expect("example");
+    assert!(text.starts_with("# yaml-language-server: $schema=./schemas/forge.schema.json"));
+    let cfg = load_str(&text).expect("forge.yaml.example is valid");
+    assert!(
+        cfg.resources.len() > 20,
+        "the example declares the whole stack"
+    );
+}
+
+#[test]
+fn committed_schema_is_current() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/forge.schema.json"
+    ))
+    .expect("schema file");
+    assert!(
+        committed == json_schema(),
+        "schemas/forge.schema.json is out of date: run `cargo run -- schema` and commit it"
+    );
+}
+
+#[test]
+fn diagnostic_stack_without_cluster() {
+    insta::assert_snapshot!(rendered("stack:\n  rustfs: {}\n"));
+}

@@ -1,0 +1,237 @@
+//! Building and caching S3 clients, and turning SDK errors into provider errors.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::Credentials;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use serde::{Deserialize, Serialize};
+
+use crate::provider::{Ctx, ProviderError};
+use crate::secret::{SecretError, SecretSpec};
+
+/// An S3 endpoint and how to authenticate to it. Fields left out are not serialized,
+/// so plans show only what forge.yaml gave.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct StoreSpec {
+    /// Endpoint URL; `None` for AWS.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Region (default `us-east-1`).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// AWS profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Path-style addressing.
+    #[serde(default)]
+    pub path_style: Option<bool>,
+    /// Access key id, by reference; `None`: the default credential chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key: Option<SecretSpec>,
+    /// Secret access key, by reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<SecretSpec>,
+}
+
+impl StoreSpec {
+    /// The region to use.
+    pub fn region(&self) -> String {
+        self.region
+            .clone()
+            .unwrap_or_else(|| crate::config::defaults::REGION.to_string())
+    }
+
+    /// A label for messages: the endpoint, or `AWS`.
+    pub fn label(&self) -> String {
+        self.endpoint.clone().unwrap_or_else(|| "AWS S3".into())
+    }
+}
+
+/// Why a client could not be had: the secrets it needs do not exist yet, or cannot be read.
+#[derive(Debug)]
+pub enum ClientError {
+    /// Generated keys are not generated yet: whatever they protect cannot exist yet.
+    NotYet(String),
+    /// A real error.
+    Provider(ProviderError),
+}
+
+/// One client per store, built on first use.
+#[derive(Debug, Clone, Default)]
+pub struct Clients {
+    cache: Arc<Mutex<HashMap<String, aws_sdk_s3::Client>>>,
+}
+
+impl Clients {
+    /// The client for `store`.
+    pub async fn get(
+        &self,
+        ctx: &Ctx,
+        store: &StoreSpec,
+    ) -> Result<aws_sdk_s3::Client, ClientError> {
+        let key = serde_json::to_string(store).unwrap_or_default();
+        if let Some(c) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Ok(c.clone());
+        }
+        let secret = |s: &SecretSpec| match ctx.secrets.resolve(s) {
+            Ok(v) => Ok(v),
+            Err(SecretError::NotGenerated(k)) => Err(ClientError::NotYet(format!(
+                "its access keys (`{k}`) are not generated yet"
+            ))),
+            Err(e) => Err(ClientError::Provider(e.into())),
+        };
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(store.region()))
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(3))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if let Some(p) = &store.profile {
+            loader = loader.profile_name(p);
+        }
+        if let (Some(ak), Some(sk)) = (&store.access_key, &store.secret_key) {
+            loader = loader.credentials_provider(Credentials::new(
+                secret(ak)?,
+                secret(sk)?,
+                None,
+                None,
+                "forge.yaml",
+            ));
+        }
+        if let Some(e) = &store.endpoint {
+            loader = loader.endpoint_url(e);
+        }
+        let shared = loader.load().await;
+        let conf = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(store.path_style.unwrap_or(store.endpoint.is_some()))
+            // Checksums only where S3 requires them (the SDK's behaviour before 2025): the
+            // CRC trailers cost CPU on every request and some S3-compatible stores reject them.
+            .request_checksum_calculation(
+                aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+            )
+            .response_checksum_validation(
+                aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
+            )
+            .build();
+        let client = aws_sdk_s3::Client::from_conf(conf);
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, client.clone());
+        Ok(client)
+    }
+}
+
+/// How an S3 call failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The service answered with an error code.
+    Service {
+        /// The S3 error code, e.g. `NoSuchBucket`.
+        code: String,
+        /// HTTP status.
+        status: u16,
+        /// The full message.
+        message: String,
+    },
+    /// The endpoint could not be reached, or no credentials could be found.
+    Unreachable(String),
+}
+
+/// Classifies an SDK error.
+pub fn classify<
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HttpStatus,
+>(
+    err: SdkError<E, R>,
+) -> Failure {
+    match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let status = se.raw().status();
+            let code = e.code().map(str::to_string).unwrap_or_else(|| {
+                if status == 404 {
+                    "NotFound".into()
+                } else {
+                    format!("HTTP {status}")
+                }
+            });
+            let message = match (e.message(), e.code(), status) {
+                (Some(m), _, _) => format!("{code}: {m}"),
+                // HEAD responses carry no body, so no error code: say what the status means.
+                (None, None, 403) => {
+                    "access denied (HTTP 403): the keys are wrong or not allowed to do this"
+                        .to_string()
+                }
+                (None, None, 404) => "not found (HTTP 404)".to_string(),
+                (None, None, s) if s >= 300 => format!("HTTP {s}"),
+                (None, None, _) => {
+                    format!("{code}: unexpected response: {}", DisplayErrorContext(&err))
+                }
+                (None, Some(_), _) => code.clone(),
+            };
+            Failure::Service {
+                code,
+                status,
+                message,
+            }
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            Failure::Unreachable(DisplayErrorContext(&err).to_string())
+        }
+        _ => Failure::Unreachable(DisplayErrorContext(&err).to_string()),
+    }
+}
+
+/// The HTTP status of a raw response.
+pub trait HttpStatus {
+    /// The status code.
+    fn status(&self) -> u16;
+}
+
+impl HttpStatus for aws_sdk_s3::config::http::HttpResponse {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+impl Failure {
+    /// As a provider error for `operation`.
+    pub fn into_error(self, operation: String) -> ProviderError {
+        match self {
+            Failure::Service {
+                status, message, ..
+            } => ProviderError::Api {
+                operation,
+                message,
+                status: Some(status),
+            },
+            Failure::Unreachable(message) => ProviderError::Api {
+                operation,
+                message,
+                status: None,
+            },
+        }
+    }
+
+    /// The S3 error code, if the service answered.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Failure::Service { code, .. } => Some(code),
+            Failure::Unreachable(_) => None,
+        }
+    }
+}

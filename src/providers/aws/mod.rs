@@ -1,0 +1,24 @@
+//! AWS and S3-compatible stores: client construction (one client per store, built once
+//! and reused), the `s3_bucket` kind, the IAM kinds of L2C, and the smart sync engine
+//! that copies objects between two stores.
+//!
+//! AWS stores use the default credential chain (profiles, SSO, env, instance roles);
+//! S3-compatible stores take keys by reference and path-style addressing. Each client
+//! gets its credentials explicitly from its own store spec, so the local store's keys
+//! never reach an AWS client and the other way round.
+
+pub mod client;
+mod iam_policy;
+mod iam_role;
+mod iam_role_trust;
+mod s3_bucket;
+pub mod sync;
+
+pub use client::{Clients, StoreSpec};
+pub use iam_policy::{IamPolicy, IamPolicySpec};
+pub use iam_role::{IamRole, IamRoleSpec};
+pub use iam_role_trust::{IamRoleTrust, IamRoleTrustSpec};
+pub use s3_bucket::{BucketSpec, BucketState, S3Bucket};
+
+/// The field of the IAM specs holding the account's store (not shown in plans).
+const CONNECTION: Option<&str> = Some("aws");

@@ -1,0 +1,47 @@
+//! Apache Polaris: the catalog's entities as kinds — catalogs, principals, principal
+//! and catalog roles, their assignments, grants, namespaces and demo tables. Each
+//! kind's spec names the server through a [`Connection`].
+//!
+//! This version plans them (their specs are typed, so `forge plan` shows exactly what
+//! forge.yaml asks for) but cannot apply them yet.
+
+mod catalog;
+mod catalog_role;
+mod catalog_role_assignment;
+mod grants;
+mod namespace;
+mod principal;
+mod principal_role;
+mod principal_role_assignment;
+mod table;
+
+use serde::{Deserialize, Serialize};
+
+pub use catalog::{CatalogSpec, PolarisCatalog, StorageSpec};
+pub use catalog_role::{CatalogRoleSpec, PolarisCatalogRole};
+pub use catalog_role_assignment::{CatalogRoleAssignmentSpec, PolarisCatalogRoleAssignment};
+pub use grants::{Grant, GrantsSpec, PolarisGrants};
+pub use namespace::{NamespaceSpec, PolarisNamespace};
+pub use principal::{PolarisPrincipal, PrincipalSpec};
+pub use principal_role::{PolarisPrincipalRole, PrincipalRoleSpec};
+pub use principal_role_assignment::{PolarisPrincipalRoleAssignment, PrincipalRoleAssignmentSpec};
+pub use table::{PolarisTable, TableSpec};
+
+use crate::secret::SecretSpec;
+
+/// How to reach a Polaris server: its REST endpoint, the realm, and the client
+/// credentials forge authenticates with (the secret by reference).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    /// Base URL, e.g. `http://localhost:18181`.
+    pub url: String,
+    /// The realm (`Polaris-Realm` header).
+    pub realm: String,
+    /// OAuth2 client id.
+    pub client_id: String,
+    /// OAuth2 client secret, by reference.
+    pub client_secret: SecretSpec,
+}
+
+/// The field of every Polaris spec holding its [`Connection`] (not shown in plans).
+pub(crate) const CONNECTION: Option<&str> = Some("polaris");
