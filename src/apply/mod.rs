@@ -91,7 +91,7 @@ impl Shared {
         if let Err(e) = store.save() {
             self.applier.ctx.cancel.cancel();
             *self.save_failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(SaveError(e));
-            return Err(ProviderError::Refused("state could not be saved".into()));
+            return Err(ProviderError::StateNotSaved);
         }
         Ok(())
     }
@@ -267,10 +267,7 @@ async fn run_node(shared: &Shared, change: &ResourceChange) -> Result<Duration, 
         };
         let missing = unresolved_refs(&spec);
         if !missing.is_empty() {
-            return Err(ProviderError::Refused(format!(
-                "values are still unknown: {}",
-                missing.join(", ")
-            )));
+            return Err(ProviderError::Unresolved { refs: missing });
         }
         pregenerate(&spec, ctx)?;
         let mut current = change.before.clone();

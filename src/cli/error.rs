@@ -67,9 +67,9 @@ pub enum Error {
     #[diagnostic(code(forge::usage))]
     Usage(String),
     /// A store could not be reached or listed.
-    #[error("{0}")]
+    #[error("the sync could not start")]
     #[diagnostic(code(forge::store))]
-    Store(String),
+    Sync(#[from] crate::providers::aws::sync::SyncError),
     /// An Iceberg rewrite failed.
     #[error(transparent)]
     #[diagnostic(code(forge::iceberg))]

@@ -418,7 +418,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<i32, Error> {
         Command::Schema(a) => misc::schema(a),
         Command::Doctor(a) => doctor::run(&ctx, a).await,
         Command::Iceberg(IcebergCommand::RewritePaths(a)) => iceberg::rewrite_paths(a),
-        Command::S3(S3Command::Sync(a)) => s3::sync(a).await,
+        Command::S3(S3Command::Sync(a)) => s3::sync(a, &interrupt).await,
         Command::Completions(a) => misc::completions(a),
     }
 }

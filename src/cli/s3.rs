@@ -1,10 +1,11 @@
-//! `forge s3 sync`.
+//! `forge s3 sync`: list both sides, copy what is new or resized, report.
 
 use std::io::IsTerminal;
 
 use super::exit;
-use super::{Error, S3SyncArgs};
+use super::{Error, Interrupt, S3SyncArgs};
 use crate::provider::Ctx;
+use crate::providers::aws::client::ClientError;
 use crate::providers::aws::sync::{self, Location, Options};
 use crate::providers::aws::{Clients, StoreSpec};
 use crate::secret::{SecretSpec, Secrets};
@@ -34,53 +35,42 @@ fn store(
     }
 }
 
-pub async fn sync(a: S3SyncArgs) -> Result<i32, Error> {
+pub async fn sync(a: S3SyncArgs, interrupt: &Interrupt) -> Result<i32, Error> {
     let ctx = Ctx::new(
         std::env::current_dir().unwrap_or_default(),
         Secrets::read_only(Default::default()),
     );
     let clients = Clients::default();
-    let client = |spec: StoreSpec| {
-        let (clients, ctx) = (clients.clone(), ctx.clone());
+    let location = |spec: StoreSpec, url: &str| {
+        let (clients, ctx, url) = (clients.clone(), ctx.clone(), url.to_string());
         async move {
-            clients.get(&ctx, &spec).await.map_err(|e| match e {
-                crate::providers::aws::client::ClientError::NotYet(why) => Error::Store(why),
-                crate::providers::aws::client::ClientError::Provider(e) => {
-                    Error::Store(crate::render::error_chain(&e))
-                }
-            })
+            let (bucket, prefix) = parse(&url)?;
+            let client = clients.get(&ctx, &spec).await.map_err(|e| match e {
+                ClientError::NotYet(why) => Error::Usage(why),
+                ClientError::Provider(e) => Error::Sync(e.into()),
+            })?;
+            Ok::<_, Error>(Location::new(client, &spec.label(), &bucket, &prefix))
         }
     };
-    let (sb, sp) = parse(&a.source)?;
-    let (db, dp) = parse(&a.destination)?;
-    let src = Location::new(
-        client(store(
-            &a.src.src_endpoint,
-            &a.src.src_region,
-            &a.src.src_profile,
-            &a.src.src_access_key_env,
-            &a.src.src_secret_key_env,
-        ))
-        .await?,
-        &sb,
-        &sp,
+    let src_store = store(
+        &a.src.src_endpoint,
+        &a.src.src_region,
+        &a.src.src_profile,
+        &a.src.src_access_key_env,
+        &a.src.src_secret_key_env,
     );
-    let dst = Location::new(
-        client(store(
-            &a.dst.dst_endpoint,
-            &a.dst.dst_region,
-            &a.dst.dst_profile,
-            &a.dst.dst_access_key_env,
-            &a.dst.dst_secret_key_env,
-        ))
-        .await?,
-        &db,
-        &dp,
+    let dst_store = store(
+        &a.dst.dst_endpoint,
+        &a.dst.dst_region,
+        &a.dst.dst_profile,
+        &a.dst.dst_access_key_env,
+        &a.dst.dst_secret_key_env,
     );
+    let src = location(src_store, &a.source).await?;
+    let dst = location(dst_store, &a.destination).await?;
     let start = std::time::Instant::now();
     let (sl, dl) = tokio::join!(sync::list(&src), sync::list(&dst));
-    let list_err = |e: sync::ListError| Error::Store(e.to_string());
-    let plan = sync::plan(&sl.map_err(list_err)?, &dl.map_err(list_err)?, |_| true);
+    let plan = sync::diff(&sl?, &dl?, |_| true);
     if a.dry_run {
         if a.json {
             println!("{}", serde_json::json!({"plan": plan}));
@@ -102,12 +92,7 @@ pub async fn sync(a: S3SyncArgs) -> Result<i32, Error> {
         part_size: a.part_size_mib * 1024 * 1024,
         ..Options::default()
     };
-    let cancel = ctx.cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            cancel.cancel();
-        }
-    });
+    let cancel = interrupt.arm();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let total = plan.copy.len() as u64;
     let printer = tokio::spawn(async move {
@@ -130,7 +115,7 @@ pub async fn sync(a: S3SyncArgs) -> Result<i32, Error> {
             pb.finish_and_clear();
         }
     });
-    let report = sync::copy(&src, &dst, &plan, &opts, &ctx.cancel, Some(tx)).await;
+    let report = sync::copy(&src, &dst, &plan, &opts, &cancel, Some(tx)).await;
     let _ = printer.await;
     if a.json {
         println!(

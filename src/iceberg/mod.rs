@@ -10,10 +10,21 @@
 //! Pure: no network, no object store; callers move the bytes.
 
 pub mod avro;
+mod classify;
+mod dir;
+mod error;
+mod io;
 mod json;
-mod rewrite;
+mod manifest;
+mod metadata;
+mod parallel;
+mod paths;
 
-pub use rewrite::{
-    PathMap, Report, RewriteError, rewrite_dir, rewrite_manifest, rewrite_manifest_list,
-    rewrite_metadata_json,
-};
+pub use dir::{Report, rewrite_dir};
+pub use error::RewriteError;
+pub use manifest::{rewrite_manifest, rewrite_manifest_list};
+pub use metadata::rewrite_metadata_json;
+pub use paths::PathMap;
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,21 @@
 //! [`ProviderError`]: what can go wrong across the provider boundary.
+//!
+//! The contract every provider keeps: an error says what forge was doing (the
+//! operation), keeps the server's own status, code and message where there is one,
+//! keeps a client-side cause as its `#[source]`, and carries a remedy ([`hint`]) where
+//! forge knows one. Messages are lowercase sentences, never `{:?}` of an SDK type;
+//! the renderer alone flattens the chain into one line.
+//!
+//! [`hint`]: ProviderError::hint
 
 use std::time::Duration;
 
 use crate::secret::SecretError;
 
-/// An error from a provider call. Messages are lowercase; causes are in `source`.
+/// A cause kept whole: any error of a client library.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// An error from a provider call.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// A spec or state did not have the shape the provider expects (a bug, or a state
@@ -39,19 +50,76 @@ pub enum ProviderError {
         /// The end of its stderr.
         stderr: String,
     },
-    /// A remote API refused or failed a call.
-    #[error("{operation} failed: {message}")]
+    /// The server answered with an error.
+    #[error("{operation} failed: {message}{}", status_suffix(*.status, .code.as_deref()))]
     Api {
         /// What forge was doing, e.g. `CreateBucket polardb`.
         operation: String,
-        /// What the server said.
-        message: String,
-        /// HTTP status, if any.
+        /// HTTP status, if the call got that far.
         status: Option<u16>,
+        /// The server's error code or type, e.g. `BucketAlreadyExists`.
+        code: Option<String>,
+        /// The server's own message (or what its status means when it sent none).
+        message: String,
+        /// What to do about it, where forge knows.
+        hint: Option<String>,
     },
-    /// The change would lose data or conflicts with what exists.
-    #[error("{0}")]
-    Refused(String),
+    /// The server could not be reached: refused, unknown host, TLS, or no answer in time.
+    #[error("{operation} failed: {endpoint} is not reachable: {reason}")]
+    Unreachable {
+        /// What forge was doing.
+        operation: String,
+        /// The server, as forge.yaml names it.
+        endpoint: String,
+        /// Why, in words (connection refused, unknown host, ...).
+        reason: String,
+        /// What to do about it.
+        hint: Option<String>,
+    },
+    /// No usable credentials for the call.
+    #[error("{operation} failed: {reason}")]
+    Credentials {
+        /// What forge was doing.
+        operation: String,
+        /// What is missing or expired.
+        reason: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// A client-side step failed (reading a kubeconfig, building a request).
+    #[error("{operation} failed")]
+    Client {
+        /// What forge was doing.
+        operation: String,
+        /// Why.
+        #[source]
+        source: Cause,
+    },
+    /// What the resource lives on is not there yet (its cluster is not created, its
+    /// store's keys are not generated).
+    #[error("{what} is not ready: {reason}")]
+    NotReady {
+        /// The thing that is not ready.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// forge will not do it: the change would lose data, or conflicts with what exists.
+    #[error("{message}")]
+    Conflict {
+        /// What would happen.
+        message: String,
+        /// What to do instead.
+        hint: Option<String>,
+    },
+    /// What was applied failed for good (e.g. a Job that exhausted its retries).
+    #[error("{what} failed: {reason}")]
+    Failed {
+        /// The thing that failed.
+        what: String,
+        /// Its own account of why.
+        reason: String,
+    },
     /// Something took longer than allowed.
     #[error("timed out after {after:?} waiting for {what}")]
     Timeout {
@@ -69,20 +137,56 @@ pub enum ProviderError {
         /// The kind.
         kind: String,
     },
+    /// The spec still holds values known only after other resources are applied.
+    #[error("values are still unknown: {}", .refs.join(", "))]
+    Unresolved {
+        /// The `${kind.name.attr}` references left.
+        refs: Vec<String>,
+    },
+    /// State could not be saved, so the change was not started.
+    #[error("state could not be saved")]
+    StateNotSaved,
     /// Stopped by the user.
     #[error("interrupted")]
     Interrupted,
 }
 
+fn status_suffix(status: Option<u16>, code: Option<&str>) -> String {
+    match (status, code) {
+        (Some(s), Some(c)) => format!(" (HTTP {s}, {c})"),
+        (Some(s), None) => format!(" (HTTP {s})"),
+        (None, Some(c)) => format!(" ({c})"),
+        (None, None) => String::new(),
+    }
+}
+
 impl ProviderError {
-    /// A short hint for the user, if there is one.
+    /// A short remedy for the user, if forge knows one.
     pub fn hint(&self) -> Option<String> {
         match self {
-            ProviderError::ToolMissing { hint, .. } => Some(hint.clone()),
+            ProviderError::ToolMissing { hint, .. } | ProviderError::Credentials { hint, .. } => {
+                Some(hint.clone())
+            }
+            ProviderError::Api { hint, .. }
+            | ProviderError::Unreachable { hint, .. }
+            | ProviderError::Conflict { hint, .. } => hint.clone(),
             ProviderError::NotImplemented { .. } => Some(
                 "remove this section from forge.yaml, or exclude it with `--exclude ADDR`".into(),
             ),
             _ => None,
         }
+    }
+
+    /// The HTTP status the server answered with, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ProviderError::Api { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// Whether the server could not be reached at all (nothing in it can be seen).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, ProviderError::Unreachable { .. })
     }
 }

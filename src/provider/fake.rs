@@ -121,8 +121,10 @@ impl FakeResource {
         if w.fail.contains(&(op.to_string(), name.to_string())) {
             return Err(ProviderError::Api {
                 operation: format!("{op} {name}"),
-                message: "injected failure".into(),
                 status: Some(500),
+                code: None,
+                message: "injected failure".into(),
+                hint: None,
             });
         }
         Ok(())

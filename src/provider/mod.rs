@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-pub use error::ProviderError;
+pub use error::{Cause, ProviderError};
 pub use planned::PlannedKind;
 pub use registry::Registry;
 

@@ -47,10 +47,9 @@ fn digest(bytes: &[u8]) -> String {
 }
 
 fn io(op: &str, path: &std::path::Path, e: std::io::Error) -> ProviderError {
-    ProviderError::Api {
+    ProviderError::Client {
         operation: format!("{op} {}", path.display()),
-        message: e.to_string(),
-        status: None,
+        source: Box::new(e),
     }
 }
 
@@ -137,10 +136,9 @@ impl Resource for LocalFileResource {
             .unwrap_or_else(|| PathBuf::from("."));
         std::fs::create_dir_all(&dir).map_err(|e| io("create directory", &dir, e))?;
         crate::state::write_atomic(&dir, &spec.path, spec.content.as_bytes()).map_err(|e| {
-            ProviderError::Api {
+            ProviderError::Client {
                 operation: format!("write {}", spec.path.display()),
-                message: crate::render::error_chain(&e),
-                status: None,
+                source: Box::new(e),
             }
         })?;
         std::fs::set_permissions(&spec.path, std::fs::Permissions::from_mode(mode_of(spec)))

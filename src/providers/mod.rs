@@ -12,6 +12,8 @@ pub mod kube;
 pub mod l2c;
 pub mod local_file;
 pub mod polaris;
+pub mod render;
+pub mod retry;
 pub mod snowflake;
 
 use crate::provider::Registry;

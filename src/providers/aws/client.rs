@@ -1,4 +1,5 @@
-//! Building and caching S3 clients, and turning SDK errors into provider errors.
+//! Building and caching S3 clients: one per store, each with the credentials its own
+//! store spec names (never another store's).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -8,7 +9,6 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use serde::{Deserialize, Serialize};
 
 use crate::provider::{Ctx, ProviderError};
@@ -74,7 +74,7 @@ impl Clients {
         ctx: &Ctx,
         store: &StoreSpec,
     ) -> Result<aws_sdk_s3::Client, ClientError> {
-        let key = serde_json::to_string(store).unwrap_or_default();
+        let key = serde_json::to_string(store).expect("a store spec is plain data");
         if let Some(c) = self
             .cache
             .lock()
@@ -132,106 +132,5 @@ impl Clients {
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, client.clone());
         Ok(client)
-    }
-}
-
-/// How an S3 call failed.
-#[derive(Debug)]
-pub enum Failure {
-    /// The service answered with an error code.
-    Service {
-        /// The S3 error code, e.g. `NoSuchBucket`.
-        code: String,
-        /// HTTP status.
-        status: u16,
-        /// The full message.
-        message: String,
-    },
-    /// The endpoint could not be reached, or no credentials could be found.
-    Unreachable(String),
-}
-
-/// Classifies an SDK error.
-pub fn classify<
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + HttpStatus,
->(
-    err: SdkError<E, R>,
-) -> Failure {
-    match &err {
-        SdkError::ServiceError(se) => {
-            let e = se.err();
-            let status = se.raw().status();
-            let code = e.code().map(str::to_string).unwrap_or_else(|| {
-                if status == 404 {
-                    "NotFound".into()
-                } else {
-                    format!("HTTP {status}")
-                }
-            });
-            let message = match (e.message(), e.code(), status) {
-                (Some(m), _, _) => format!("{code}: {m}"),
-                // HEAD responses carry no body, so no error code: say what the status means.
-                (None, None, 403) => {
-                    "access denied (HTTP 403): the keys are wrong or not allowed to do this"
-                        .to_string()
-                }
-                (None, None, 404) => "not found (HTTP 404)".to_string(),
-                (None, None, s) if s >= 300 => format!("HTTP {s}"),
-                (None, None, _) => {
-                    format!("{code}: unexpected response: {}", DisplayErrorContext(&err))
-                }
-                (None, Some(_), _) => code.clone(),
-            };
-            Failure::Service {
-                code,
-                status,
-                message,
-            }
-        }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            Failure::Unreachable(DisplayErrorContext(&err).to_string())
-        }
-        _ => Failure::Unreachable(DisplayErrorContext(&err).to_string()),
-    }
-}
-
-/// The HTTP status of a raw response.
-pub trait HttpStatus {
-    /// The status code.
-    fn status(&self) -> u16;
-}
-
-impl HttpStatus for aws_sdk_s3::config::http::HttpResponse {
-    fn status(&self) -> u16 {
-        self.status().as_u16()
-    }
-}
-
-impl Failure {
-    /// As a provider error for `operation`.
-    pub fn into_error(self, operation: String) -> ProviderError {
-        match self {
-            Failure::Service {
-                status, message, ..
-            } => ProviderError::Api {
-                operation,
-                message,
-                status: Some(status),
-            },
-            Failure::Unreachable(message) => ProviderError::Api {
-                operation,
-                message,
-                status: None,
-            },
-        }
-    }
-
-    /// The S3 error code, if the service answered.
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Failure::Service { code, .. } => Some(code),
-            Failure::Unreachable(_) => None,
-        }
     }
 }

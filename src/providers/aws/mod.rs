@@ -8,6 +8,7 @@
 //! never reach an AWS client and the other way round.
 
 pub mod client;
+pub mod error;
 mod iam_policy;
 mod iam_role;
 mod iam_role_trust;

@@ -13,7 +13,8 @@ use aws_sdk_s3::types::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::client::{ClientError, Clients, Failure, StoreSpec, classify};
+use super::client::{ClientError, Clients, StoreSpec};
+use super::error::{Failure, classify};
 use crate::provider::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
 
 /// What forge.yaml asks for.
@@ -70,10 +71,10 @@ impl S3Bucket {
     ) -> Result<aws_sdk_s3::Client, ProviderError> {
         match self.clients.get(ctx, &spec.store).await {
             Ok(c) => Ok(c),
-            Err(ClientError::NotYet(why)) => Err(ProviderError::Refused(format!(
-                "cannot reach bucket `{}`: {why}",
-                spec.bucket
-            ))),
+            Err(ClientError::NotYet(why)) => Err(ProviderError::NotReady {
+                what: spec.store.label(),
+                reason: why,
+            }),
             Err(ClientError::Provider(e)) => Err(e),
         }
     }
@@ -106,7 +107,7 @@ impl S3Bucket {
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "us-east-1".into()),
             Err(e) => match classify(e) {
-                f @ Failure::Unreachable(_) => return Err(f),
+                f @ (Failure::Unreachable { .. } | Failure::Credentials { .. }) => return Err(f),
                 _ => spec.store.region(),
             },
         };
@@ -192,7 +193,10 @@ impl S3Bucket {
                 let tagging = Tagging::builder()
                     .set_tag_set(Some(tags))
                     .build()
-                    .map_err(|e| ProviderError::Refused(e.to_string()))?;
+                    .map_err(|e| ProviderError::Client {
+                        operation: format!("PutBucketTagging {b}"),
+                        source: Box::new(e),
+                    })?;
                 client
                     .put_bucket_tagging()
                     .bucket(b)
@@ -207,7 +211,9 @@ impl S3Bucket {
                 // The store does not do tagging (s3s-fs): tags stay unmanaged, as the state records.
                 Err(Failure::Service { code, status, .. })
                     if code == "NotImplemented" || status == 501 => {}
-                Err(f) => return Err(f.into_error(format!("PutBucketTagging {b}"))),
+                Err(f) => {
+                    return Err(f.into_error(format!("PutBucketTagging {b}"), &spec.store.label()));
+                }
             }
         }
         if let Some(want) = spec.versioning {
@@ -234,14 +240,23 @@ impl S3Bucket {
                     Ok(_) => {}
                     Err(Failure::Service { code, status, .. })
                         if code == "NotImplemented" || status == 501 => {}
-                    Err(f) => return Err(f.into_error(format!("PutBucketVersioning {b}"))),
+                    Err(f) => {
+                        return Err(
+                            f.into_error(format!("PutBucketVersioning {b}"), &spec.store.label())
+                        );
+                    }
                 }
             }
         }
         Ok(())
     }
 
-    async fn empty(&self, client: &aws_sdk_s3::Client, b: &str) -> Result<(), ProviderError> {
+    async fn empty(
+        &self,
+        client: &aws_sdk_s3::Client,
+        spec: &BucketSpec,
+    ) -> Result<(), ProviderError> {
+        let b = &spec.bucket;
         loop {
             let page = client
                 .list_object_versions()
@@ -276,7 +291,10 @@ impl S3Bucket {
                         .max_keys(1000)
                         .send()
                         .await
-                        .map_err(|e| classify(e).into_error(format!("ListObjectsV2 {b}")))?;
+                        .map_err(|e| {
+                            classify(e)
+                                .into_error(format!("ListObjectsV2 {b}"), &spec.store.label())
+                        })?;
                     out.contents()
                         .iter()
                         .filter_map(|o| {
@@ -295,14 +313,19 @@ impl S3Bucket {
                 .set_objects(Some(ids))
                 .quiet(true)
                 .build()
-                .map_err(|e| ProviderError::Refused(e.to_string()))?;
+                .map_err(|e| ProviderError::Client {
+                    operation: format!("DeleteObjects {b}"),
+                    source: Box::new(e),
+                })?;
             client
                 .delete_objects()
                 .bucket(b)
                 .delete(delete)
                 .send()
                 .await
-                .map_err(|e| classify(e).into_error(format!("DeleteObjects {b}")))?;
+                .map_err(|e| {
+                    classify(e).into_error(format!("DeleteObjects {b}"), &spec.store.label())
+                })?;
         }
     }
 }
@@ -332,11 +355,15 @@ impl Resource for S3Bucket {
             Ok(o) => Ok(o),
             // The store is not running yet (or no credentials are configured): the bucket
             // cannot exist as far as forge can tell; apply will say what is wrong.
-            Err(Failure::Unreachable(why)) => Ok(Observed::Unavailable(format!(
-                "{} is not reachable: {why}",
+            Err(Failure::Unreachable { reason }) => Ok(Observed::Unavailable(format!(
+                "{} is not reachable: {reason}",
                 spec.store.label()
             ))),
-            Err(f) => Err(f.into_error(format!("HeadBucket {}", spec.bucket))),
+            Err(Failure::Credentials { reason, .. }) => Ok(Observed::Unavailable(format!(
+                "{}: {reason}",
+                spec.store.label()
+            ))),
+            Err(f) => Err(f.into_error(format!("HeadBucket {}", spec.bucket), &spec.store.label())),
         }
     }
 
@@ -404,46 +431,47 @@ impl Resource for S3Bucket {
                     .build();
                 req = req.create_bucket_configuration(c);
             }
-            current = match req.send().await.map_err(classify) {
-                // A new bucket has no tags and no versioning: no need to read it back yet.
-                Ok(_) => Some(BucketState {
-                    bucket: b.clone(),
-                    region: region.clone(),
-                    arn: format!("arn:aws:s3:::{b}"),
-                    tags: Some(BTreeMap::new()),
-                    versioning: Some(false),
-                    endpoint: spec.store.endpoint.clone(),
-                }),
-                // An interrupted earlier run created it: adopt it as it is.
-                Err(Failure::Service { code, .. }) if code == "BucketAlreadyOwnedByYou" => {
-                    match self
-                        .observe(&client, spec)
-                        .await
-                        .map_err(|f| f.into_error(format!("HeadBucket {b}")))?
-                    {
-                        Observed::Present(s) => Some(s),
-                        _ => None,
+            current =
+                match req.send().await.map_err(classify) {
+                    // A new bucket has no tags and no versioning: no need to read it back yet.
+                    Ok(_) => Some(BucketState {
+                        bucket: b.clone(),
+                        region: region.clone(),
+                        arn: format!("arn:aws:s3:::{b}"),
+                        tags: Some(BTreeMap::new()),
+                        versioning: Some(false),
+                        endpoint: spec.store.endpoint.clone(),
+                    }),
+                    // An interrupted earlier run created it: adopt it as it is.
+                    Err(Failure::Service { code, .. }) if code == "BucketAlreadyOwnedByYou" => {
+                        match self.observe(&client, spec).await.map_err(|f| {
+                            f.into_error(format!("HeadBucket {b}"), &spec.store.label())
+                        })? {
+                            Observed::Present(s) => Some(s),
+                            _ => None,
+                        }
                     }
-                }
-                Err(Failure::Service { code, .. }) if code == "BucketAlreadyExists" => {
-                    return Err(ProviderError::Refused(format!(
-                        "bucket name `{b}` is taken by another account; choose another name"
-                    )));
-                }
-                Err(f) => return Err(f.into_error(format!("CreateBucket {b}"))),
-            };
+                    Err(Failure::Service { code, .. }) if code == "BucketAlreadyExists" => {
+                        return Err(ProviderError::Conflict {
+                            message: format!("bucket name `{b}` is taken by another account"),
+                            hint: Some("choose another name (bucket names are global)".into()),
+                        });
+                    }
+                    Err(f) => {
+                        return Err(f.into_error(format!("CreateBucket {b}"), &spec.store.label()));
+                    }
+                };
         }
         self.converge(&client, spec, current.as_ref()).await?;
         match self
             .observe(&client, spec)
             .await
-            .map_err(|f| f.into_error(format!("HeadBucket {b}")))?
+            .map_err(|f| f.into_error(format!("HeadBucket {b}"), &spec.store.label()))?
         {
             Observed::Present(s) => Ok(s),
-            _ => Err(ProviderError::Api {
-                operation: format!("HeadBucket {b}"),
-                message: "the bucket is not there after creating it".into(),
-                status: None,
+            _ => Err(ProviderError::Failed {
+                what: format!("CreateBucket {b}"),
+                reason: "the bucket is not there after creating it".into(),
             }),
         }
     }
@@ -467,20 +495,26 @@ impl Resource for S3Bucket {
         match listing {
             Ok(out) if out.key_count().unwrap_or(0) > 0 || !out.contents().is_empty() => {
                 if !spec.force_destroy {
-                    return Err(ProviderError::Refused(format!(
-                        "bucket `{b}` is not empty; forge will not delete its objects unless the bucket has `force_destroy: true`"
-                    )));
+                    return Err(ProviderError::Conflict {
+                        message: format!(
+                            "bucket `{b}` is not empty; forge will not delete its objects"
+                        ),
+                        hint: Some(
+                            "set `force_destroy: true` on the bucket to delete it with its objects"
+                                .into(),
+                        ),
+                    });
                 }
-                self.empty(&client, b).await?;
+                self.empty(&client, spec).await?;
             }
             Ok(_) => {
                 if spec.force_destroy {
                     // Versions and delete markers do not show in a plain listing.
-                    self.empty(&client, b).await?;
+                    self.empty(&client, spec).await?;
                 }
             }
             Err(Failure::Service { code, .. }) if code == "NoSuchBucket" => return Ok(()),
-            Err(f) => return Err(f.into_error(format!("ListObjectsV2 {b}"))),
+            Err(f) => return Err(f.into_error(format!("ListObjectsV2 {b}"), &spec.store.label())),
         }
         match client
             .delete_bucket()
@@ -491,10 +525,13 @@ impl Resource for S3Bucket {
         {
             Ok(_) => Ok(()),
             Err(f) if f.code() == Some("NoSuchBucket") => Ok(()),
-            Err(f) if f.code() == Some("BucketNotEmpty") => Err(ProviderError::Refused(format!(
-                "bucket `{b}` is not empty (objects were added while deleting it)"
-            ))),
-            Err(f) => Err(f.into_error(format!("DeleteBucket {b}"))),
+            Err(f) if f.code() == Some("BucketNotEmpty") => Err(ProviderError::Conflict {
+                message: format!(
+                    "bucket `{b}` is not empty (objects were added while deleting it)"
+                ),
+                hint: None,
+            }),
+            Err(f) => Err(f.into_error(format!("DeleteBucket {b}"), &spec.store.label())),
         }
     }
 }

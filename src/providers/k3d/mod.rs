@@ -20,6 +20,7 @@ use crate::config::defaults as d;
 use crate::provider::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
 use crate::providers::command::{self, args};
 use crate::providers::kube::client::wait_for_api;
+use crate::providers::render::render_text;
 use runtime::Choice;
 
 /// The template of the k3d config file.
@@ -149,11 +150,6 @@ pub struct PortBinding {
 
 /// Renders the k3d config for a spec.
 pub fn render_config(spec: &ClusterSpec, timeout: Duration) -> Result<String, ProviderError> {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    let tmpl = env
-        .template_from_str(CONFIG_TEMPLATE)
-        .map_err(|e| ProviderError::Refused(format!("k3d config template: {e}")))?;
     let ports = [
         (spec.ports.s3, NODE_PORTS.s3),
         (spec.ports.console, NODE_PORTS.console),
@@ -169,8 +165,10 @@ pub fn render_config(spec: &ClusterSpec, timeout: Duration) -> Result<String, Pr
         "timeout_seconds": timeout.as_secs().max(60),
         "update_default_kubeconfig": spec.update_default_kubeconfig,
     });
-    tmpl.render(minijinja::Value::from(minijinja::value::Serde(&ctx)))
-        .map_err(|e| ProviderError::Refused(format!("k3d config template: {e}")))
+    render_text("k3d-config", CONFIG_TEMPLATE, &ctx).map_err(|e| ProviderError::Client {
+        operation: "render the k3d config".into(),
+        source: Box::new(e),
+    })
 }
 
 impl K3dCluster {
@@ -206,10 +204,9 @@ impl K3dCluster {
                 Duration::from_secs(60),
             )
             .await?;
-        serde_json::from_str(out.stdout.trim()).map_err(|e| ProviderError::Api {
-            operation: "k3d cluster list -o json".into(),
-            message: format!("unexpected output: {e}"),
-            status: None,
+        serde_json::from_str(out.stdout.trim()).map_err(|e| ProviderError::Client {
+            operation: "read the output of `k3d cluster list -o json`".into(),
+            source: Box::new(e),
         })
     }
 
@@ -314,20 +311,18 @@ impl K3dCluster {
             .unwrap_or_else(|| PathBuf::from("."));
         std::fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, e))?;
         crate::state::write_atomic(&dir, &spec.kubeconfig, out.stdout.as_bytes()).map_err(|e| {
-            ProviderError::Api {
+            ProviderError::Client {
                 operation: format!("write {}", spec.kubeconfig.display()),
-                message: crate::render::error_chain(&e),
-                status: None,
+                source: Box::new(e),
             }
         })
     }
 }
 
 fn io_error(op: &str, path: &std::path::Path, e: std::io::Error) -> ProviderError {
-    ProviderError::Api {
+    ProviderError::Client {
         operation: format!("{op} {}", path.display()),
-        message: e.to_string(),
-        status: None,
+        source: Box::new(e),
     }
 }
 
@@ -492,10 +487,9 @@ impl Resource for K3dCluster {
         wait_for_api(&spec.kubeconfig, None, timeout.max(Duration::from_secs(30))).await?;
         self.observe(spec, &choice)
             .await?
-            .ok_or_else(|| ProviderError::Api {
-                operation: format!("k3d cluster create {}", spec.name),
-                message: "k3d does not list the cluster after creating it".into(),
-                status: None,
+            .ok_or_else(|| ProviderError::Failed {
+                what: format!("k3d cluster create {}", spec.name),
+                reason: "k3d does not list the cluster after creating it".into(),
             })
     }
 

@@ -108,7 +108,10 @@ pub async fn resolve(
         "podman" => Runtime::Podman,
         _ => match remembered {
             Some(c) => c.runtime,
-            None => choose(probe().await).map_err(ProviderError::Refused)?,
+            None => choose(probe().await).map_err(|reason| ProviderError::NotReady {
+                what: "the container runtime".into(),
+                reason,
+            })?,
         },
     };
     let docker_host = match runtime {

@@ -1,12 +1,13 @@
 //! Building kube clients from a kubeconfig file and context, and waiting for an API server.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde::{Deserialize, Serialize};
 
 use crate::provider::ProviderError;
+use crate::providers::retry::Backoff;
 
 /// Which cluster: a kubeconfig file (default: `KUBECONFIG`, then `~/.kube/config`) and a context.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -44,10 +45,9 @@ pub async fn client(cluster: &ClusterRef) -> Result<kube::Client, Unreachable> {
         )));
     }
     let kc = Kubeconfig::read_from(&path).map_err(|e| {
-        Unreachable::Error(ProviderError::Api {
+        Unreachable::Error(ProviderError::Client {
             operation: format!("read kubeconfig {}", path.display()),
-            message: crate::render::error_chain(&e),
-            status: None,
+            source: Box::new(e),
         })
     })?;
     let options = KubeConfigOptions {
@@ -57,14 +57,13 @@ pub async fn client(cluster: &ClusterRef) -> Result<kube::Client, Unreachable> {
     let mut config = kube::Config::from_custom_kubeconfig(kc, &options)
         .await
         .map_err(|e| {
-            Unreachable::Error(ProviderError::Api {
+            Unreachable::Error(ProviderError::Client {
                 operation: format!(
                     "load context {} from {}",
                     cluster.context.as_deref().unwrap_or("(current)"),
                     path.display()
                 ),
-                message: crate::render::error_chain(&e),
-                status: None,
+                source: Box::new(e),
             })
         })?;
     config.connect_timeout = Some(Duration::from_secs(5));
@@ -72,26 +71,43 @@ pub async fn client(cluster: &ClusterRef) -> Result<kube::Client, Unreachable> {
     kube::Client::try_from(config).map_err(|e| Unreachable::Error(kube_error("create a client", e)))
 }
 
-/// A kube error as a provider error.
+/// A kube error as a provider error: the API server's status, reason and message; a
+/// connection that failed as unreachable; anything else with its cause.
 pub fn kube_error(operation: &str, e: kube::Error) -> ProviderError {
-    let status = match &e {
-        kube::Error::Api(s) => Some(s.code),
-        _ => None,
-    };
-    let message = match &e {
-        kube::Error::Api(s) => format!("{} ({})", s.message, s.reason),
-        other => crate::render::error_chain(other),
-    };
-    ProviderError::Api {
-        operation: operation.to_string(),
-        message,
-        status,
+    match e {
+        kube::Error::Api(s) => {
+            let hint = match s.code {
+                401 => Some("the kubeconfig's credentials are not accepted: refresh them, or pick another context".into()),
+                403 => Some(format!("the kubeconfig's user may not do this ({operation}): ask for a role that allows it")),
+                404 if s.reason == "NotFound" && s.message.contains("the server could not find the requested resource") => {
+                    Some("the cluster does not serve this kind: is its CustomResourceDefinition installed?".into())
+                }
+                _ => None,
+            };
+            ProviderError::Api {
+                operation: operation.to_string(),
+                status: Some(s.code),
+                code: Some(s.reason).filter(|r| !r.is_empty()),
+                message: s.message,
+                hint,
+            }
+        }
+        e if is_connection_error(&e) => ProviderError::Unreachable {
+            operation: operation.to_string(),
+            endpoint: "the Kubernetes API server".into(),
+            reason: crate::render::error_chain(&e),
+            hint: Some("is the cluster running? `kubectl cluster-info` shows what the kubeconfig points at".into()),
+        },
+        e => ProviderError::Client {
+            operation: operation.to_string(),
+            source: Box::new(e),
+        },
     }
 }
 
 /// Whether a kube error means the server could not be reached at all.
 pub fn is_connection_error(e: &kube::Error) -> bool {
-    !matches!(e, kube::Error::Api(_))
+    matches!(e, kube::Error::HyperError(_) | kube::Error::Service(_))
 }
 
 /// Waits until the API server of the kubeconfig answers, up to `timeout`, backing off
@@ -105,30 +121,33 @@ pub async fn wait_for_api(
         kubeconfig: Some(kubeconfig.to_path_buf()),
         context: context.map(str::to_string),
     };
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(250);
-    loop {
-        let last;
-        match client(&cluster).await {
-            Ok(c) => {
-                match tokio::time::timeout(Duration::from_secs(10), c.apiserver_version()).await {
-                    Ok(Ok(_)) => return Ok(()),
-                    Ok(Err(e)) => last = crate::render::error_chain(&e),
-                    Err(_) => last = "no answer within 10s".into(),
-                }
-            }
-            Err(Unreachable::NotYet(why)) => last = why,
-            Err(Unreachable::Error(e)) => last = crate::render::error_chain(&e),
-        }
-        if start.elapsed() + delay > timeout {
-            return Err(ProviderError::Timeout {
-                what: format!("the API server in {} ({last})", kubeconfig.display()),
-                after: start.elapsed(),
-            });
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
+    let last = std::sync::Mutex::new(String::new());
+    let (cluster, last_seen) = (&cluster, &last);
+    let answered = Backoff::default()
+        .poll(timeout, || async move {
+            let why = match client(cluster).await {
+                Ok(c) => match tokio::time::timeout(Duration::from_secs(10), c.apiserver_version())
+                    .await
+                {
+                    Ok(Ok(_)) => return Some(()),
+                    Ok(Err(e)) => crate::render::error_chain(&e),
+                    Err(_) => "no answer within 10s".into(),
+                },
+                Err(Unreachable::NotYet(why)) => why,
+                Err(Unreachable::Error(e)) => crate::render::error_chain(&e),
+            };
+            *last_seen.lock().unwrap_or_else(|e| e.into_inner()) = why;
+            None
+        })
+        .await;
+    answered.map_err(|after| ProviderError::Timeout {
+        what: format!(
+            "the API server in {} ({})",
+            kubeconfig.display(),
+            last.lock().unwrap_or_else(|e| e.into_inner())
+        ),
+        after,
+    })
 }
 
 /// Whether a kube error is worth retrying: the connection failed or the server said it
@@ -141,23 +160,12 @@ pub fn is_transient(e: &kube::Error) -> bool {
     }
 }
 
-/// Runs `f` until it succeeds, fails for good, or five tries are spent (backing off
-/// 250 ms, 500 ms, 1 s, 2 s).
-pub async fn retry<T, F, Fut>(mut f: F) -> Result<T, kube::Error>
+/// Runs `f` with the shared [`Backoff`], retrying errors worth another try
+/// ([`is_transient`]).
+pub async fn retry<T, F, Fut>(f: F) -> Result<T, kube::Error>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, kube::Error>>,
 {
-    let mut delay = Duration::from_millis(250);
-    let mut tries = 1;
-    loop {
-        match f().await {
-            Err(e) if tries < 5 && is_transient(&e) => {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-                tries += 1;
-            }
-            other => return other,
-        }
-    }
+    Backoff::default().retry(is_transient, f).await
 }

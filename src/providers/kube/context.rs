@@ -54,9 +54,10 @@ impl Resource for KubeContext {
             context: Some(spec.context.clone()),
         };
         let c = client(&cluster).await.map_err(|u| match u {
-            Unreachable::NotYet(why) => {
-                ProviderError::Refused(format!("context `{}`: {why}", spec.context))
-            }
+            Unreachable::NotYet(why) => ProviderError::NotReady {
+                what: format!("context `{}`", spec.context),
+                reason: why,
+            },
             Unreachable::Error(e) => e,
         })?;
         let v = c.apiserver_version().await.map_err(|e| {
@@ -91,8 +92,9 @@ impl Resource for KubeContext {
         current: Option<&ContextState>,
         _: Action,
     ) -> Result<ContextState, ProviderError> {
-        current.cloned().ok_or_else(|| {
-            ProviderError::Refused(format!("context `{}` could not be read", spec.context))
+        current.cloned().ok_or_else(|| ProviderError::NotReady {
+            what: format!("context `{}`", spec.context),
+            reason: "it could not be read".into(),
         })
     }
 

@@ -191,16 +191,15 @@ pub async fn wait_ready(
     let obj = match outcome {
         Ok(Ok(Some(o))) => serde_json::to_value(&o).unwrap_or(Value::Null),
         Ok(Ok(None)) => {
-            return Err(ProviderError::Refused(format!(
-                "{} was deleted while forge waited for it",
-                w.label()
-            )));
+            return Err(ProviderError::Failed {
+                what: w.label(),
+                reason: "it was deleted while forge waited for it".into(),
+            });
         }
         Ok(Err(e)) => {
-            return Err(ProviderError::Api {
+            return Err(ProviderError::Client {
                 operation: format!("watch {}", w.label()),
-                message: crate::render::error_chain(&e),
-                status: None,
+                source: Box::new(e),
             });
         }
         Err(_) => {
@@ -221,11 +220,10 @@ pub async fn wait_ready(
         }
     };
     match readiness(&w.kind, &obj) {
-        Readiness::Failed(why) => Err(ProviderError::Refused(format!(
-            "{} failed: {why}; {}",
-            w.label(),
-            diagnose(client, w, &obj).await
-        ))),
+        Readiness::Failed(why) => Err(ProviderError::Failed {
+            what: w.label(),
+            reason: format!("{why}; {}", diagnose(client, w, &obj).await),
+        }),
         _ => Ok(()),
     }
 }

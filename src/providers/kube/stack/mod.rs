@@ -8,14 +8,12 @@
 //! the objects look like, and how their names relate (the RustFS Service that Polaris
 //! reaches, the Job the Polaris manifest waits for), is decided here.
 
-mod render;
-
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
 
-pub use render::{RenderError, render_objects, render_text};
+pub use crate::providers::render::{RenderError, render_objects, render_text};
 
 use super::client::ClusterRef;
 use super::manifest::ManifestSpec;

@@ -1,0 +1,32 @@
+//! [`SyncError`]: why one object could not be copied, or a side could not be listed.
+
+use crate::provider::{Cause, ProviderError};
+
+/// Why a listing or an object's copy failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// An S3 call failed (after its retries).
+    #[error(transparent)]
+    Call(#[from] ProviderError),
+    /// The object's body ended before its size.
+    #[error("GetObject {key}: the object ended at byte {at} of {size}")]
+    Truncated {
+        /// Relative key.
+        key: String,
+        /// Where it ended.
+        at: u64,
+        /// Its listed size.
+        size: u64,
+    },
+    /// The object's body kept breaking while streamed.
+    #[error("GetObject {key}: the download broke {times} times")]
+    Stream {
+        /// Relative key.
+        key: String,
+        /// How often it broke.
+        times: u32,
+        /// The last break.
+        #[source]
+        source: Cause,
+    },
+}
