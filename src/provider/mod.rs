@@ -8,6 +8,7 @@
 //! cannot apply yet is a [`PlannedKind`]: its spec is typed all the same, so what
 //! `forge plan` shows for it is checked by the compiler.
 
+pub mod conformance;
 mod error;
 pub mod fake;
 mod planned;

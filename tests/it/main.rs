@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod conformance;
 mod iceberg;
 mod lock;
 mod peers;

@@ -431,36 +431,43 @@ impl Resource for S3Bucket {
                     .build();
                 req = req.create_bucket_configuration(c);
             }
-            current =
-                match req.send().await.map_err(classify) {
-                    // A new bucket has no tags and no versioning: no need to read it back yet.
-                    Ok(_) => Some(BucketState {
-                        bucket: b.clone(),
-                        region: region.clone(),
-                        arn: format!("arn:aws:s3:::{b}"),
-                        tags: Some(BTreeMap::new()),
-                        versioning: Some(false),
-                        endpoint: spec.store.endpoint.clone(),
-                    }),
-                    // An interrupted earlier run created it: adopt it as it is.
-                    Err(Failure::Service { code, .. }) if code == "BucketAlreadyOwnedByYou" => {
-                        match self.observe(&client, spec).await.map_err(|f| {
-                            f.into_error(format!("HeadBucket {b}"), &spec.store.label())
-                        })? {
-                            Observed::Present(s) => Some(s),
-                            _ => None,
+            current = match req.send().await.map_err(classify) {
+                // A new bucket has no tags and no versioning: no need to read it back yet.
+                Ok(_) => Some(BucketState {
+                    bucket: b.clone(),
+                    region: region.clone(),
+                    arn: format!("arn:aws:s3:::{b}"),
+                    tags: Some(BTreeMap::new()),
+                    versioning: Some(false),
+                    endpoint: spec.store.endpoint.clone(),
+                }),
+                // An interrupted earlier run created it: adopt it as it is. Some
+                // S3-compatible stores (s3s-fs) answer `BucketAlreadyExists` even to
+                // its owner, so that answer is checked with a read: a bucket these
+                // keys can read is ours; one they cannot is another account's.
+                Err(Failure::Service { code, .. })
+                    if code == "BucketAlreadyOwnedByYou" || code == "BucketAlreadyExists" =>
+                {
+                    match self.observe(&client, spec).await {
+                        Ok(Observed::Present(s)) => Some(s),
+                        _ if code == "BucketAlreadyExists" => {
+                            return Err(ProviderError::Conflict {
+                                message: format!("bucket name `{b}` is taken by another account"),
+                                hint: Some("choose another name (bucket names are global)".into()),
+                            });
+                        }
+                        Ok(_) => None,
+                        Err(f) => {
+                            return Err(
+                                f.into_error(format!("HeadBucket {b}"), &spec.store.label())
+                            );
                         }
                     }
-                    Err(Failure::Service { code, .. }) if code == "BucketAlreadyExists" => {
-                        return Err(ProviderError::Conflict {
-                            message: format!("bucket name `{b}` is taken by another account"),
-                            hint: Some("choose another name (bucket names are global)".into()),
-                        });
-                    }
-                    Err(f) => {
-                        return Err(f.into_error(format!("CreateBucket {b}"), &spec.store.label()));
-                    }
-                };
+                }
+                Err(f) => {
+                    return Err(f.into_error(format!("CreateBucket {b}"), &spec.store.label()));
+                }
+            };
         }
         self.converge(&client, spec, current.as_ref()).await?;
         match self
