@@ -237,6 +237,14 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDeserializer<'a> {
                 .map_err(|e| e.at(span));
         }
         let _ = fields;
+        // A list where a mapping belongs would otherwise fill the fields by position.
+        if let Value::Seq(_) = self.node.value {
+            return Err(DeError::new(DeErrorKind::InvalidType {
+                found: self.node.type_name().to_string(),
+                expected: format!("struct {name}"),
+            })
+            .at(self.node.span));
+        }
         self.deserialize_any(visitor)
     }
 

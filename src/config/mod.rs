@@ -33,16 +33,34 @@ use tree::{Node, Value, display_path};
 pub enum Error {
     /// The file could not be read.
     #[error("cannot read `{path}`")]
-    #[diagnostic(
-        code(forge::config::read),
-        help("pass the file with `-f PATH`, or run forge in the directory holding forge.yaml")
-    )]
+    #[diagnostic(code(forge::config::read))]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
         #[source]
         source: std::io::Error,
+        /// What to do about it.
+        #[help]
+        hint: String,
+    },
+    /// The file is not UTF-8 text.
+    #[error(
+        "`{path}` is not UTF-8 text: the first byte that is not is at line {line}, column {column} (byte {offset})"
+    )]
+    #[diagnostic(
+        code(forge::config::encoding),
+        help("YAML files are UTF-8: save forge.yaml as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)")
+    )]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// 1-based column (in characters) of the first invalid byte.
+        column: usize,
+        /// Its byte offset.
+        offset: usize,
     },
     /// The file has problems.
     #[error(transparent)]
@@ -152,9 +170,32 @@ impl Env for BTreeMap<String, String> {
 /// Reads and parses forge.yaml. `Err` only when it cannot be read or is not YAML at
 /// all; every other problem is in [`Config::problems`].
 pub fn load(path: &Path, work_dir: &Path, env: &dyn Env) -> Result<Config, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
+    let bytes = std::fs::read(path).map_err(|source| {
+        let hint = match source.kind() {
+            std::io::ErrorKind::NotFound => {
+                "pass the file with `-f PATH`, or run forge in the directory holding forge.yaml"
+            }
+            std::io::ErrorKind::PermissionDenied => "check the file's permissions",
+            _ => "check that the path names a readable file",
+        };
+        Error::Read {
+            path: path.to_path_buf(),
+            source,
+            hint: hint.into(),
+        }
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let valid = std::str::from_utf8(&e.as_bytes()[..offset])
+            .expect("the bytes before `valid_up_to` are valid UTF-8");
+        let line = valid.matches('\n').count() + 1;
+        let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Error::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+            column,
+            offset,
+        }
     })?;
     parse(path, text, work_dir, env)
 }
@@ -171,16 +212,7 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
     };
     let mut root = match tree::parse(&text) {
         Ok(root) => root,
-        Err(e) => {
-            let p = Problem::new(
-                ProblemKind::Syntax,
-                format!("invalid YAML: {}", e.message),
-                e.span,
-                "here",
-            )
-            .with_help("check indentation, brackets and quotes near this point");
-            return Err(fail(vec![p]));
-        }
+        Err(e) => return Err(fail(vec![syntax_problem(&e)])),
     };
     let mut problems = Vec::new();
     if !matches!(root.value, Value::Map(_)) {
@@ -203,6 +235,7 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
         .collect();
     problems.extend(de_errors.iter().map(|e| de_problem(e, &root)));
     let file = file.unwrap_or_default();
+    required(&root, &file, &mut problems);
     if let Some(v) = &file.version
         && v.value != 1
     {
@@ -213,18 +246,15 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
                 Some(v.span),
                 "only version 1 exists",
             )
-            .with_help("write `version: 1` or leave it out"),
+            .with_help("write `version: 1`"),
         );
     }
-    let project = match &file.project {
-        Some(p) => p.value.clone(),
-        None => work_dir
-            .canonicalize()
-            .unwrap_or_else(|_| work_dir.to_path_buf())
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "forge".into()),
-    };
+    // Reported above when missing; the default only lets later checks run.
+    let project = file
+        .project
+        .as_ref()
+        .map(|p| p.value.clone())
+        .unwrap_or_else(|| "forge".into());
     let prefix = if file.naming.no_prefix {
         None
     } else {
@@ -247,6 +277,95 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
         problems,
         pruned,
     })
+}
+
+/// A YAML error in the user's words. The parser's own text names its API
+/// (`DuplicateKeyPolicy`, `from_str_multiple`, `Nodes { .. }`); what the user needs is
+/// what is wrong with the file and a hint that fits it.
+fn syntax_problem(e: &tree::SyntaxError) -> Problem {
+    let m = e.message.as_str();
+    let (message, label, help) = if let Some(rest) = m.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        (
+            format!("the key `{key}` appears twice in the same mapping"),
+            "written again here",
+            "keep one of them: YAML would silently keep only one value".to_string(),
+        )
+    } else if m.contains("multiple YAML documents") {
+        (
+            "forge.yaml holds more than one YAML document".into(),
+            "a second document starts here",
+            "keep one document: remove the `---` separator and merge the sections".into(),
+        )
+    } else if m.contains("budget breached") {
+        let what = if m.contains("Depth") {
+            "it is nested too deeply"
+        } else if m.contains("Alias") || m.contains("Anchor") {
+            "it uses too many aliases (`*name`)"
+        } else {
+            "it is too large, or its aliases (`*name`) expand it too much"
+        };
+        (
+            format!("forge.yaml cannot be read safely: {what}"),
+            "forge stopped reading here",
+            "write the values out instead of nesting aliases of aliases: forge refuses files that expand into hundreds of thousands of values (a so-called alias bomb)".into(),
+        )
+    } else {
+        (
+            format!("invalid YAML: {m}"),
+            "here",
+            "check indentation, brackets and quotes near this point".into(),
+        )
+    };
+    Problem::new(ProblemKind::Syntax, message, e.span, label).with_help(help)
+}
+
+/// `version` and `project` must be written: a file without them is most likely not a
+/// forge.yaml at all (or an emptied one), and applying it would delete everything.
+fn required(root: &Node, file: &ForgeFile, problems: &mut Vec<Problem>) {
+    let start = Some(Span::new(root.span.start, 0));
+    if matches!(&root.value, Value::Map(entries) if entries.is_empty()) {
+        problems.push(
+            Problem::new(
+                ProblemKind::MissingField,
+                "forge.yaml declares nothing: it is empty or holds only comments",
+                start,
+                "nothing here",
+            )
+            .with_help("start it with `version: 1` and `project: <name>`, then the sections you need (see forge.yaml.example)"),
+        );
+        return;
+    }
+    // A key that is there but did not deserialize, or a misspelling of it (`projekt`),
+    // is reported by the deserializer already.
+    let written = |key: &str| {
+        root.get(key).is_some()
+            || matches!(&root.value, Value::Map(entries) if entries.iter().any(|(k, _)| {
+                k.as_str().is_some_and(|k| did_you_mean(k, [key]).is_some())
+            }))
+    };
+    if file.version.is_none() && !written("version") {
+        problems.push(
+            Problem::new(
+                ProblemKind::MissingField,
+                "missing required field `version`",
+                start,
+                "`version` is missing",
+            )
+            .with_help("add `version: 1` at the top of the file"),
+        );
+    }
+    if file.project.is_none() && !written("project") {
+        problems.push(
+            Problem::new(
+                ProblemKind::MissingField,
+                "missing required field `project`",
+                start,
+                "`project` is missing",
+            )
+            .with_help("add `project: <name>`: it is part of every cloud resource name (`<user>-<project>-<catalog>`)"),
+        );
+    }
 }
 
 fn outputs(file: &ForgeFile) -> Vec<OutputDecl> {

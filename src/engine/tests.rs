@@ -550,3 +550,28 @@ fn delete_edges_are_reversed() {
     assert!(deps[1].is_empty());
     assert_eq!(deps[3], vec![2]);
 }
+
+#[tokio::test]
+async fn a_config_that_declares_nothing_cannot_delete_everything_unless_destroying() {
+    let h = h();
+    let config = cfg(vec![fake("a", "1", &[]), fake("b", "1", &["a"])]);
+    h.apply(&config).await;
+    // forge.yaml emptied (or pointed at the wrong file): the plan deletes both...
+    let emptied = cfg(vec![]);
+    let plan = h.plan(&emptied).await;
+    assert_eq!(plan.summary().destroy, 2);
+    // ...and apply refuses it, touching nothing.
+    let engine = h.engine(&emptied);
+    let ctx = engine.context(Mode::Apply, Duration::from_secs(300), Default::default());
+    match engine.apply(&plan, ctx, 10, None).await {
+        Err(Error::EmptiedConfig { deletes: 2, .. }) => {}
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("an emptied config deleted everything"),
+    }
+    assert!(h.fake.calls("delete").is_empty());
+    assert_eq!(h.state().resources.len(), 2);
+    // `forge destroy` is how to delete everything.
+    let destroy = h.plan_with(&emptied, true, &[], &[]).await;
+    assert!(h.apply_plan(&emptied, &destroy, 10).await.complete());
+    assert!(h.fake.world().objects.is_empty());
+}

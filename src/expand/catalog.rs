@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::stack::rustfs_namespace;
-use super::{Addr, Dep, Expander};
+use super::{Addr, Dep, Expander, NameRule};
 use crate::config::defaults as d;
 use crate::config::model::{CatalogSection, Cluster};
 use crate::config::naming::bucket_name_problem;
@@ -72,7 +72,11 @@ impl Expander<'_> {
 
     fn catalogs(&mut self, section: &CatalogSection, conn: &Connection, conn_deps: &[Dep]) {
         for c in &section.catalogs {
-            let bucket = c.bucket.clone().unwrap_or_else(|| c.name.value.clone());
+            self.polaris_name(NameRule::Management, "catalog", &c.name.value, c.name.span);
+            let (bucket, bucket_span) = match &c.bucket {
+                Some(b) => (b.value.clone(), b.span),
+                None => (c.name.value.clone(), c.name.span),
+            };
             if let Some(why) = bucket_name_problem(&bucket) {
                 self.problem(
                     Problem::new(
@@ -81,7 +85,7 @@ impl Expander<'_> {
                             "catalog `{}` needs bucket `{bucket}`, which is not a valid bucket name",
                             c.name.value
                         ),
-                        Some(c.name.span),
+                        Some(bucket_span),
                         why,
                     )
                     .with_help("set `bucket:` to a valid S3 bucket name"),
@@ -140,6 +144,12 @@ impl Expander<'_> {
 
     fn principal_roles(&mut self, section: &CatalogSection, conn: &Connection, conn_deps: &[Dep]) {
         for r in &section.principal_roles {
+            self.polaris_name(
+                NameRule::Management,
+                "principal role",
+                &r.name.value,
+                r.name.span,
+            );
             let spec = PrincipalRoleSpec {
                 polaris: conn.clone(),
                 name: r.name.value.clone(),
@@ -151,6 +161,18 @@ impl Expander<'_> {
                 conn_deps.to_vec(),
             );
             for cr in &r.catalog_roles {
+                self.polaris_name(
+                    NameRule::Management,
+                    "catalog",
+                    &cr.catalog.value,
+                    cr.catalog.span,
+                );
+                self.polaris_name(
+                    NameRule::Management,
+                    "catalog role",
+                    &cr.role.value,
+                    cr.role.span,
+                );
                 let name = format!("{}/{}/{}", r.name.value, cr.catalog.value, cr.role.value);
                 let catalog_role = format!("{}/{}", cr.catalog.value, cr.role.value);
                 let deps = role
@@ -172,6 +194,12 @@ impl Expander<'_> {
 
     fn principals(&mut self, section: &CatalogSection, conn: &Connection, conn_deps: &[Dep]) {
         for p in &section.principals {
+            self.polaris_name(
+                NameRule::Management,
+                "principal",
+                &p.name.value,
+                p.name.span,
+            );
             let spec = PrincipalSpec {
                 polaris: conn.clone(),
                 name: p.name.value.clone(),
@@ -188,6 +216,12 @@ impl Expander<'_> {
                 conn_deps.to_vec(),
             );
             for role in &p.roles {
+                self.polaris_name(
+                    NameRule::Management,
+                    "principal role",
+                    &role.value,
+                    role.span,
+                );
                 let deps = principal
                     .as_ref()
                     .map(|a| a.dep_at(p.name.span))
@@ -207,6 +241,18 @@ impl Expander<'_> {
 
     fn catalog_roles(&mut self, section: &CatalogSection, conn: &Connection) {
         for r in &section.catalog_roles {
+            self.polaris_name(
+                NameRule::Management,
+                "catalog",
+                &r.catalog.value,
+                r.catalog.span,
+            );
+            self.polaris_name(
+                NameRule::Management,
+                "catalog role",
+                &r.name.value,
+                r.name.span,
+            );
             let name = format!("{}/{}", r.catalog.value, r.name.value);
             let cat_dep = self.dep_on::<PolarisCatalog>(&r.catalog.value, r.catalog.span);
             let spec = CatalogRoleSpec {
@@ -227,12 +273,21 @@ impl Expander<'_> {
                 .collect();
             let mut deps: Vec<Dep> = role.iter().map(|a| a.dep_at(r.name.span)).collect();
             for g in &r.grants {
+                self.polaris_name(
+                    NameRule::Namespace,
+                    "namespace",
+                    &g.namespace.value,
+                    g.namespace.span,
+                );
+                if let Some(t) = &g.table {
+                    self.polaris_name(NameRule::Entity, "table", &t.value, t.span);
+                }
                 let namespace: Vec<String> =
                     g.namespace.value.split('.').map(str::to_string).collect();
                 grants.push(match &g.table {
                     Some(t) => Grant::Table {
                         namespace,
-                        table: t.clone(),
+                        table: t.value.clone(),
                         privilege: g.privilege.value,
                     },
                     None => Grant::Namespace {
@@ -256,6 +311,7 @@ impl Expander<'_> {
 
     fn namespaces(&mut self, section: &CatalogSection, conn: &Connection) {
         for n in &section.namespaces {
+            self.polaris_name(NameRule::Namespace, "namespace", &n.name.value, n.name.span);
             let mut deps: Vec<Dep> = self
                 .dep_on::<PolarisCatalog>(&n.catalog.value, n.catalog.span)
                 .into_iter()
@@ -277,6 +333,13 @@ impl Expander<'_> {
 
     fn tables(&mut self, section: &CatalogSection, conn: &Connection) {
         for t in &section.tables {
+            self.polaris_name(
+                NameRule::Namespace,
+                "namespace",
+                &t.namespace.value,
+                t.namespace.span,
+            );
+            self.polaris_name(NameRule::Entity, "table", &t.name.value, t.name.span);
             let ns = format!("{}/{}", t.catalog.value, t.namespace.value);
             let deps = self
                 .dep_on::<PolarisNamespace>(&ns, t.namespace.span)

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Addr, Expander};
+use super::{Addr, Expander, NameRule};
 use crate::config::defaults as d;
 use crate::config::model::Catalog;
 use crate::config::naming::bucket_name_problem;
@@ -67,6 +67,15 @@ impl Expander<'_> {
                 })
                 .collect()
         } else {
+            for t in &l2c.tables {
+                self.polaris_name(
+                    NameRule::Namespace,
+                    "namespace",
+                    &t.namespace.value,
+                    t.namespace.span,
+                );
+                self.polaris_name(NameRule::Entity, "table", &t.table.value, t.table.span);
+            }
             l2c.tables
                 .iter()
                 .map(|t| Migrated {
@@ -101,7 +110,11 @@ impl Expander<'_> {
         tables: &[&Migrated],
     ) {
         let cat = c.name.value.as_str();
-        let local_bucket = c.bucket.clone().unwrap_or_else(|| cat.to_string());
+        let local_bucket = c
+            .bucket
+            .as_ref()
+            .map(|b| b.value.clone())
+            .unwrap_or_else(|| cat.to_string());
         let base = self.names.aws(cat);
         let sf = self.names.snowflake(cat);
         let (bucket, bspan) = match &l2c.aws.bucket {

@@ -205,6 +205,17 @@ pub fn expand(config: Config) -> Result<Declared, config::Error> {
     })
 }
 
+/// Which of Polaris's name rules applies.
+#[derive(Debug, Clone, Copy)]
+enum NameRule {
+    /// Catalogs, principals and roles (the management API's spec).
+    Management,
+    /// Tables and views (`EntityNameValidator`).
+    Entity,
+    /// A dotted namespace (`EntityNameValidator` on each level).
+    Namespace,
+}
+
 /// What expansion produced: declarations and the problems found on the way.
 #[derive(Debug, Default)]
 struct Expansion {
@@ -344,6 +355,37 @@ impl<'a> Expander<'a> {
         self.out.problems.push(p);
     }
 
+    /// Checks a Polaris entity name by the rules Polaris 1.7 applies to `what` (see
+    /// [`crate::providers::polaris::names`]); a refused name is reported at `span`.
+    fn polaris_name(&mut self, rule: NameRule, what: &str, name: &str, span: Span) {
+        use crate::providers::polaris::names;
+        let (checked, help) = match rule {
+            NameRule::Management => (
+                names::check_management_name(name),
+                "catalog, principal and role names are 1 to 256 characters on one line, not starting with `system$`",
+            ),
+            NameRule::Entity => (
+                names::check_entity_name(name),
+                "Polaris 1.7 refuses `/ \\ : * ? \" < > | # +` and backticks, control characters, `.` and `..`, and leading or trailing whitespace in namespace, table and view names",
+            ),
+            NameRule::Namespace => (
+                names::check_namespace(name),
+                "namespace levels are separated by `.`; Polaris 1.7 refuses `/ \\ : * ? \" < > | # +` and backticks, control characters, empty levels and leading or trailing whitespace in each level",
+            ),
+        };
+        if let Err(why) = checked {
+            self.problem(
+                Problem::new(
+                    ProblemKind::InvalidValue,
+                    format!("`{name}` is not a valid Polaris {what} name: {why}"),
+                    Some(span),
+                    "Polaris would refuse this name",
+                )
+                .with_help(help),
+            );
+        }
+    }
+
     /// The span of the key at `path` (e.g. `["stack", "polaris"]`), for problems about a section.
     fn key_span(&self, path: &[&str]) -> Option<Span> {
         let (last, parent) = path.split_last()?;
@@ -446,5 +488,7 @@ fn ref_spans(root: &Node) -> BTreeMap<String, Span> {
     out
 }
 
+#[cfg(test)]
+mod fuzz;
 #[cfg(test)]
 mod tests;

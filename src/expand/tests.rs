@@ -10,7 +10,22 @@ fn env() -> BTreeMap<String, String> {
     BTreeMap::from([("USER".to_string(), "kameshs".to_string())])
 }
 
+/// Expands `text` as forge.yaml, with `version` and `project` in front when it lacks
+/// them (every forge.yaml needs both).
 fn load_str(text: &str) -> Result<Declared, Error> {
+    let has = |key: &str| text.lines().any(|l| l.starts_with(key));
+    let mut full = String::new();
+    if !has("version:") {
+        full.push_str("version: 1\n");
+    }
+    if !has("project:") && !has("projekt:") {
+        full.push_str("project: polaris-dev\n");
+    }
+    load_exact(&(full + text))
+}
+
+/// Expands exactly `text`.
+fn load_exact(text: &str) -> Result<Declared, Error> {
     expand(parse(
         Path::new("forge.yaml"),
         text.to_string(),
@@ -199,4 +214,169 @@ fn committed_schema_is_current() {
 #[test]
 fn diagnostic_stack_without_cluster() {
     insta::assert_snapshot!(rendered("stack:\n  rustfs: {}\n"));
+}
+
+/// What a new user gets wrong, each rejected with a located problem: (file, problem
+/// kind, words the message must hold, 1-based line it must point at).
+const BROKEN: &[(&str, ProblemKind, &str, usize)] = &[
+    ("", ProblemKind::MissingField, "declares nothing", 1),
+    (
+        "# only a comment\n\n",
+        ProblemKind::MissingField,
+        "declares nothing",
+        1,
+    ),
+    ("project: x\n", ProblemKind::MissingField, "`version`", 1),
+    ("version: 1\n", ProblemKind::MissingField, "`project`", 1),
+    (
+        "version: 2\nproject: x\n",
+        ProblemKind::InvalidValue,
+        "version 2",
+        1,
+    ),
+    (
+        "version: 1\nproject: x\ncluster:\n  k3d:\n    ports: [19000, 19001, 18181]\n",
+        ProblemKind::WrongType,
+        "expected a mapping, found a list",
+        5,
+    ),
+    (
+        "version: 1\nproject: x\nnaming: [me, true]\n",
+        ProblemKind::WrongType,
+        "expected a mapping, found a list",
+        3,
+    ),
+    (
+        "version: 1\nproject: x\nbuckets:\n  - [data, local]\n",
+        ProblemKind::WrongType,
+        "expected a mapping, found a list",
+        4,
+    ),
+    (
+        "version: 1\nproject: x\ncluster:\n  k3d:\n    ports: {s3: 0}\n",
+        ProblemKind::InvalidValue,
+        "integer 0",
+        5,
+    ),
+    (
+        "version: 1\nproject: x\ncluster:\n  k3d:\n    ports: {polaris: 70000}\n",
+        ProblemKind::InvalidValue,
+        "integer 70000",
+        5,
+    ),
+    (
+        "version: 1\nproject: x\nstack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs:\n    - name: polardb\n      bucket: Bad_Bucket\n",
+        ProblemKind::InvalidValue,
+        "not a valid bucket name",
+        8,
+    ),
+    (
+        "version: 1\nproject: x\nstack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs: [{name: polardb}]\n  namespaces:\n    - catalog: polardb\n      name: wild/life\n",
+        ProblemKind::InvalidValue,
+        "must not contain `/`",
+        9,
+    ),
+    (
+        "version: 1\nproject: x\nstack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs: [{name: polardb}]\n  namespaces:\n    - catalog: polardb\n      name: wild..life\n",
+        ProblemKind::InvalidValue,
+        "must not be empty",
+        9,
+    ),
+    (
+        "version: 1\nproject: x\nstack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs: [{name: polardb}]\n  namespaces: [{catalog: polardb, name: wildlife}]\n  tables:\n    - catalog: polardb\n      namespace: wildlife\n      name: \"pen+guins\"\n      dataset: penguins\n",
+        ProblemKind::InvalidValue,
+        "must not contain `+`",
+        11,
+    ),
+    (
+        "version: 1\nproject: x\nstack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs: [{name: \"system$cat\"}]\n",
+        ProblemKind::InvalidValue,
+        "system$",
+        6,
+    ),
+    (
+        "version: 1\nproject: x\na: 1\na: 2\n",
+        ProblemKind::Syntax,
+        "appears twice",
+        4,
+    ),
+    (
+        "version: 1\nproject: x\n---\nversion: 1\n",
+        ProblemKind::Syntax,
+        "more than one YAML document",
+        4,
+    ),
+];
+
+#[test]
+fn broken_files_are_rejected_at_their_line() {
+    for (text, kind, words, line) in BROKEN {
+        let problems = match load_exact(text) {
+            Err(Error::Invalid(p)) => p,
+            Err(e) => panic!("{text:?}: unexpected error {e}"),
+            Ok(_) => panic!("{text:?} was accepted"),
+        };
+        let found = problems
+            .problems
+            .iter()
+            .find(|p| p.kind == *kind && p.message.contains(words));
+        let Some(p) = found else {
+            panic!(
+                "{text:?}: no {kind:?} problem saying {words:?} in {:?}",
+                problems.problems
+            );
+        };
+        let at = p
+            .span
+            .map(|s| crate::config::tree::offset_to_line_col(text, s.start).0);
+        assert_eq!(at, Some(*line), "{text:?}: {} at the wrong line", p.message);
+    }
+}
+
+#[test]
+fn parser_wording_never_reaches_the_user() {
+    let mut bomb = String::from("version: 1\nproject: x\na: &a [1,1,1,1,1,1,1,1,1,1]\n");
+    for (i, c) in ('b'..='h').enumerate() {
+        let prev = (b'a' + i as u8) as char;
+        bomb.push_str(&format!(
+            "{c}: &{c} [{}]\n",
+            vec![format!("*{prev}"); 10].join(",")
+        ));
+    }
+    for text in [
+        bomb.as_str(),
+        "version: 1\nproject: x\na: 1\na: 2\n",
+        "version: 1\nproject: x\n---\nversion: 1\n",
+    ] {
+        let out = rendered(text);
+        for leak in [
+            "DuplicateKeyPolicy",
+            "from_str_multiple",
+            "budget breached",
+            "Nodes {",
+            "Options",
+        ] {
+            assert!(!out.contains(leak), "{leak} leaked:\n{out}");
+        }
+    }
+    assert!(rendered(&bomb).contains("alias bomb"));
+}
+
+#[test]
+fn a_file_that_is_not_utf8_says_where() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("forge.yaml");
+    std::fs::write(&path, b"version: 1\nproject: \xff\xfe\n").expect("write");
+    match crate::config::load(&path, dir.path(), &env()) {
+        Err(
+            e @ Error::NotUtf8 {
+                line: 2,
+                column: 10,
+                ..
+            },
+        ) => {
+            assert!(e.to_string().contains("not UTF-8"), "{e}");
+        }
+        other => panic!("expected NotUtf8 at 2:10, got {other:?}"),
+    }
 }

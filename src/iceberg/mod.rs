@@ -27,4 +27,6 @@ pub use metadata::rewrite_metadata_json;
 pub use paths::PathMap;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;

@@ -62,7 +62,7 @@ fn plan_on_the_example_prints_the_full_plan_without_any_server() {
 fn config_mistakes_point_at_file_line_and_column() {
     let p = Project::new("project: demo\nbuckets:\n  - name: data\n    stor: local\n");
     let run = p.run(&["validate"]).expect_code(1);
-    assert!(run.stderr.contains("forge.yaml:4:5"), "{}", run.stderr);
+    assert!(run.stderr.contains("forge.yaml:5:5"), "{}", run.stderr);
     assert!(run.stderr.contains("unknown field `stor`"));
     assert!(run.stderr.contains("did you mean `store`?"));
 }
@@ -110,7 +110,7 @@ fn json_output_is_one_object_per_line_in_terraforms_shape() {
         .find(|l| l["type"] == "diagnostic")
         .expect("diagnostic line");
     assert_eq!(diag["diagnostic"]["severity"], "error");
-    assert_eq!(diag["diagnostic"]["range"]["start"]["line"], 2);
+    assert_eq!(diag["diagnostic"]["range"]["start"]["line"], 4);
     assert!(
         diag["diagnostic"]["range"]["filename"]
             .as_str()

@@ -3,6 +3,22 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `yaml` with `version: 1` and `project: test` in front unless it has its own.
+fn complete(yaml: &str) -> String {
+    if yaml.is_empty() {
+        return String::new();
+    }
+    let has = |key: &str| yaml.lines().any(|l| l.starts_with(key));
+    let mut out = String::new();
+    if !has("version:") {
+        out.push_str("version: 1\n");
+    }
+    if !has("project:") {
+        out.push_str("project: test\n");
+    }
+    out + yaml
+}
+
 /// A project directory with a forge.yaml.
 pub struct Project {
     /// The directory (deleted on drop).
@@ -10,11 +26,12 @@ pub struct Project {
 }
 
 impl Project {
-    /// A project holding `yaml` as forge.yaml.
+    /// A project holding `yaml` as forge.yaml (see [`Project::write`]).
     pub fn new(yaml: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("forge.yaml"), yaml).expect("write forge.yaml");
-        Self { dir }
+        let p = Self { dir };
+        p.write(yaml);
+        p
     }
 
     /// The directory.
@@ -22,8 +39,15 @@ impl Project {
         self.dir.path()
     }
 
-    /// Replaces forge.yaml.
+    /// Replaces forge.yaml. `version` and `project`, which every forge.yaml needs, are
+    /// added when `yaml` lacks them (an empty `yaml` stays empty).
     pub fn write(&self, yaml: &str) {
+        std::fs::write(self.dir.path().join("forge.yaml"), complete(yaml))
+            .expect("write forge.yaml");
+    }
+
+    /// Replaces forge.yaml with exactly `yaml`.
+    pub fn write_raw(&self, yaml: &str) {
         std::fs::write(self.dir.path().join("forge.yaml"), yaml).expect("write forge.yaml");
     }
 

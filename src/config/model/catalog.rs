@@ -40,7 +40,7 @@ pub struct Catalog {
     pub name: Located<String>,
     /// Bucket holding the catalog's data (default: the catalog name), created on the store.
     #[serde(default)]
-    pub bucket: Option<String>,
+    pub bucket: Option<Located<String>>,
     /// Which store holds the bucket (default `local`, the stack's RustFS).
     #[serde(default)]
     pub store: Option<Located<String>>,
@@ -160,7 +160,7 @@ pub struct Grant {
     pub namespace: Located<String>,
     /// Table in that namespace; leave out for a namespace grant.
     #[serde(default)]
-    pub table: Option<String>,
+    pub table: Option<Located<String>>,
     /// The privilege.
     pub privilege: Located<CatalogPrivilege>,
 }

@@ -63,14 +63,31 @@ pub enum Runtime {
 #[serde(deny_unknown_fields)]
 pub struct Ports {
     /// RustFS S3 API (default 19000).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "port")]
+    #[schemars(range(min = 1, max = 65535))]
     pub s3: Option<u16>,
     /// RustFS console (default 19001).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "port")]
+    #[schemars(range(min = 1, max = 65535))]
     pub console: Option<u16>,
     /// Polaris REST API (default 18181).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "port")]
+    #[schemars(range(min = 1, max = 65535))]
     pub polaris: Option<u16>,
+}
+
+/// A TCP port: 1 to 65535 (0 means "any port" to the OS, never what a user wants here).
+fn port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    let Some(n) = Option::<u64>::deserialize(d)? else {
+        return Ok(None);
+    };
+    match u16::try_from(n) {
+        Ok(p) if p > 0 => Ok(Some(p)),
+        _ => Err(serde::de::Error::invalid_value(
+            serde::de::Unexpected::Unsigned(n),
+            &"a port from 1 to 65535",
+        )),
+    }
 }
 
 /// An existing cluster.

@@ -31,11 +31,11 @@ use super::Located;
     description = "Declarative local lakehouse: cluster, stack, Polaris catalog and local-to-cloud targets."
 )]
 pub struct ForgeFile {
-    /// Version of this file format. Only `1` exists.
-    #[serde(default)]
+    /// Version of this file format. Only `1` exists. Required.
+    #[schemars(required, range(min = 1, max = 1))]
     pub version: Option<Located<u32>>,
-    /// Project name; part of cloud resource names. Defaults to the work directory's name.
-    #[serde(default)]
+    /// Project name; part of cloud resource names (`<user>-<project>-<catalog>`). Required.
+    #[schemars(required)]
     pub project: Option<Located<String>>,
     /// How cloud resource names are built (`<user>-<project>-<catalog>`).
     #[serde(default)]

@@ -23,11 +23,17 @@ pub struct Container {
 }
 
 fn take<'a>(buf: &'a [u8], pos: &mut usize, n: usize) -> Result<&'a [u8], AvroError> {
-    let s = buf
-        .get(*pos..*pos + n)
+    let s = pos
+        .checked_add(n)
+        .and_then(|end| buf.get(*pos..end))
         .ok_or(AvroError::Malformed("data ends early"))?;
     *pos += n;
     Ok(s)
+}
+
+/// Reads a length: never negative.
+fn len(buf: &[u8], pos: &mut usize) -> Result<usize, AvroError> {
+    usize::try_from(read_long(buf, pos)?).map_err(|_| AvroError::Malformed("negative length"))
 }
 
 /// Reads only the header metadata (cheap: no block is touched).
@@ -43,13 +49,15 @@ pub fn read_meta(bytes: &[u8]) -> Result<(BTreeMap<String, Vec<u8>>, usize), Avr
             break;
         }
         if count < 0 {
-            count = -count;
+            count = count
+                .checked_neg()
+                .ok_or(AvroError::Malformed("metadata count"))?;
             read_long(bytes, &mut pos)?;
         }
         for _ in 0..count {
-            let klen = read_long(bytes, &mut pos)? as usize;
+            let klen = len(bytes, &mut pos)?;
             let key = String::from_utf8_lossy(take(bytes, &mut pos, klen)?).into_owned();
-            let vlen = read_long(bytes, &mut pos)? as usize;
+            let vlen = len(bytes, &mut pos)?;
             meta.insert(key, take(bytes, &mut pos, vlen)?.to_vec());
         }
     }
@@ -71,7 +79,7 @@ pub fn read_container(bytes: &[u8]) -> Result<Container, AvroError> {
     let mut blocks = Vec::new();
     while pos < bytes.len() {
         let count = read_long(bytes, &mut pos)?;
-        let size = read_long(bytes, &mut pos)? as usize;
+        let size = len(bytes, &mut pos)?;
         let data = take(bytes, &mut pos, size)?;
         if take(bytes, &mut pos, 16)? != sync {
             return Err(AvroError::Malformed(

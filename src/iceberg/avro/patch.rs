@@ -63,21 +63,48 @@ fn compile(schema: &Schema, prefix: &mut Vec<String>, targets: &[&[&str]]) -> No
     }
 }
 
+/// Moves `pos` on by `n` bytes, refusing to go past the end of `buf` (lengths in a
+/// corrupt file can be anything).
+fn advance(buf: &[u8], pos: &mut usize, n: usize) -> Result<(), AvroError> {
+    match pos.checked_add(n) {
+        Some(p) if p <= buf.len() => {
+            *pos = p;
+            Ok(())
+        }
+        _ => Err(AvroError::Malformed("value past the end of its block")),
+    }
+}
+
+/// Reads a length (of bytes, or of items in a block): never negative.
+fn read_len(buf: &[u8], pos: &mut usize) -> Result<usize, AvroError> {
+    usize::try_from(read_long(buf, pos)?).map_err(|_| AvroError::Malformed("negative length"))
+}
+
+/// Refuses a block that claims more items than it has bytes left: every item of an
+/// Iceberg schema takes at least one byte, and a corrupt count could otherwise make
+/// forge loop for a very long time over zero-sized items.
+fn check_count(buf: &[u8], pos: usize, count: usize) -> Result<(), AvroError> {
+    if count > buf.len().saturating_sub(pos) + 1 {
+        return Err(AvroError::Malformed("block holds more items than bytes"));
+    }
+    Ok(())
+}
+
 /// Skips one value of `schema`.
 fn skip(schema: &Schema, buf: &[u8], pos: &mut usize) -> Result<(), AvroError> {
     match schema {
         Schema::Null => {}
-        Schema::Boolean => *pos += 1,
+        Schema::Boolean => advance(buf, pos, 1)?,
         Schema::Int | Schema::Long | Schema::Enum => {
             read_long(buf, pos)?;
         }
-        Schema::Float => *pos += 4,
-        Schema::Double => *pos += 8,
+        Schema::Float => advance(buf, pos, 4)?,
+        Schema::Double => advance(buf, pos, 8)?,
         Schema::Bytes | Schema::String => {
-            let n = read_long(buf, pos)?;
-            *pos += usize::try_from(n).map_err(|_| AvroError::Malformed("negative length"))?;
+            let n = read_len(buf, pos)?;
+            advance(buf, pos, n)?;
         }
-        Schema::Fixed(n) => *pos += n,
+        Schema::Fixed(n) => advance(buf, pos, *n)?,
         Schema::Record(fields) => {
             for (_, f) in fields.iter() {
                 skip(f, buf, pos)?;
@@ -114,11 +141,12 @@ fn skip_blocks(
         }
         if count < 0 {
             // A block with its byte size: jump over it.
-            let size = read_long(buf, pos)?;
-            *pos +=
-                usize::try_from(size).map_err(|_| AvroError::Malformed("negative block size"))?;
+            let size = read_len(buf, pos)?;
+            advance(buf, pos, size)?;
             continue;
         }
+        let count = usize::try_from(count).expect("a positive i64 fits in usize");
+        check_count(buf, *pos, count)?;
         for _ in 0..count {
             item(buf, pos)?;
         }
@@ -153,10 +181,11 @@ impl<P: Patch> Walker<'_, P> {
         match schema {
             Schema::String => {
                 let start = self.pos;
-                let n = read_long(self.buf, &mut self.pos)? as usize;
+                let n = read_len(self.buf, &mut self.pos)?;
                 let bytes = self
-                    .buf
-                    .get(self.pos..self.pos + n)
+                    .pos
+                    .checked_add(n)
+                    .and_then(|end| self.buf.get(self.pos..end))
                     .ok_or(AvroError::Malformed("string past the end"))?;
                 self.pos += n;
                 let value = std::str::from_utf8(bytes)
@@ -217,6 +246,9 @@ pub fn patch_block<P: Patch>(
         out: Vec::with_capacity(block.len() + block.len() / 4),
         patch,
     };
+    let count =
+        usize::try_from(count).map_err(|_| AvroError::Malformed("negative record count"))?;
+    check_count(block, 0, count)?;
     for _ in 0..count {
         w.patch.record();
         w.node(&plan)?;

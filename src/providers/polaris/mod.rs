@@ -9,6 +9,7 @@ mod catalog;
 mod catalog_role;
 mod catalog_role_assignment;
 mod grants;
+pub mod names;
 mod namespace;
 mod principal;
 mod principal_role;
