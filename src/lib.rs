@@ -10,6 +10,7 @@ pub mod addr;
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod engine;
 pub mod expand;
 

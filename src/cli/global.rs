@@ -54,12 +54,12 @@ impl Global {
             holder: Self::command_line(),
             lock_timeout,
         };
-        Ok(Engine::open(
-            &self.file,
-            &opts,
-            &ProcessEnv,
-            crate::providers::registry(),
-        )?)
+        let mut registry = crate::providers::registry();
+        if std::env::var_os("FORGE_ENABLE_FAKE").is_some() {
+            // The engine's test kind, for the process-level tests of locking and recovery.
+            registry.register(crate::provider::fake::FakeResource::new());
+        }
+        Ok(Engine::open(&self.file, &opts, &ProcessEnv, registry)?)
     }
 
     /// The command line as the lock file records it.

@@ -45,9 +45,5 @@ pub fn registry() -> Registry {
     r.register_planned::<snowflake::SnowflakeSchema>();
     r.register_planned::<snowflake::SnowflakeRole>();
     r.register_planned::<snowflake::SnowflakeIcebergTable>();
-    if std::env::var_os("FORGE_ENABLE_FAKE").is_some() {
-        // The engine's test kind, for the process-level tests of locking and recovery.
-        r.register(crate::provider::fake::FakeResource::new());
-    }
     r
 }

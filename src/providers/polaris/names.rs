@@ -147,7 +147,11 @@ mod tests {
         }
         assert!(check_namespace("wild.life").is_ok());
         assert!(check_namespace("wild..life").is_err());
-        assert!(check_namespace("wild/life").expect_err("refused").contains("`/`"));
+        assert!(
+            check_namespace("wild/life")
+                .expect_err("refused")
+                .contains("`/`")
+        );
     }
 
     #[test]
