@@ -271,7 +271,7 @@ async fn run_node(shared: &Shared, change: &ResourceChange) -> Result<Duration, 
         }
         pregenerate(&spec, ctx)?;
         let mut current = change.before.clone();
-        if change.action == Action::Replace {
+        if change.action == Action::Replace && !provider.replaces_in_place() {
             let old_spec = prior
                 .as_ref()
                 .map(|p| p.spec.clone())
@@ -291,6 +291,8 @@ async fn run_node(shared: &Shared, change: &ResourceChange) -> Result<Duration, 
         let (status, action) = match change.action {
             Action::Update => (Status::Updating, Action::Update),
             Action::Import => (Status::Updating, Action::Import),
+            // The kind replaces it itself (see `Resource::replaces_in_place`).
+            Action::Replace if current.is_some() => (Status::Updating, Action::Replace),
             _ => (Status::Creating, Action::Create),
         };
         let depends_on: Vec<String> = change.depends_on.iter().map(|a| a.to_string()).collect();
@@ -301,7 +303,7 @@ async fn run_node(shared: &Shared, change: &ResourceChange) -> Result<Duration, 
             attributes: prior
                 .as_ref()
                 .and_then(|p| p.attributes.clone())
-                .filter(|_| change.action != Action::Replace),
+                .filter(|_| change.action != Action::Replace || current.is_some()),
             depends_on: depends_on.clone(),
             updated_at: Utc::now(),
         };

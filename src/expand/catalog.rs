@@ -208,6 +208,7 @@ impl Expander<'_> {
                     .credentials_file
                     .as_ref()
                     .map(|f| self.path(f).display().to_string()),
+                rotate: p.rotate.clone(),
             };
             let principal = self.declare::<PolarisPrincipal>(
                 &p.name.value,

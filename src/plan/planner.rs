@@ -135,6 +135,15 @@ impl<'a> Planner<'a> {
                 }
             };
             reasons.extend(planned.reasons.iter().cloned());
+            if unknown.is_empty() {
+                for message in provider.warnings(&spec, current) {
+                    warnings.push(Warning {
+                        addr: Some(addr.clone()),
+                        message,
+                        hint: None,
+                    });
+                }
+            }
             let mut action = planned.action;
             if opts.replace.contains(addr) && current.is_some() {
                 action = Action::Replace;

@@ -154,6 +154,19 @@ pub trait Resource: Kind {
     /// Decides what apply would do. Pure: no I/O. `current` is `None` when it does not exist.
     fn plan(&self, spec: &Self::Spec, current: Option<&Self::State>) -> Planned;
 
+    /// What the user should know about this resource beyond its action, shown as plan
+    /// warnings (e.g. an imported principal whose secret forge cannot know). Pure.
+    fn warnings(&self, _spec: &Self::Spec, _current: Option<&Self::State>) -> Vec<String> {
+        vec![]
+    }
+
+    /// Whether this kind carries out a `Replace` itself, in one `apply` call with
+    /// `Action::Replace` (a principal rotates its credentials), instead of the engine
+    /// deleting it and creating it again.
+    fn replaces_in_place(&self) -> bool {
+        false
+    }
+
     /// Carries out a Create, Update or Import and returns what is there afterwards.
     /// Must converge: a create that finds the thing already there (an earlier run was
     /// interrupted after creating it) adopts it instead of failing or duplicating it.
@@ -193,6 +206,14 @@ pub trait DynResource: Send + Sync {
     ) -> Result<Observed<Value>, ProviderError>;
     /// See [`Resource::plan`].
     fn plan(&self, spec: &Value, current: Option<&Value>) -> Result<Planned, ProviderError>;
+    /// See [`Resource::warnings`].
+    fn warnings(&self, _spec: &Value, _current: Option<&Value>) -> Vec<String> {
+        vec![]
+    }
+    /// See [`Resource::replaces_in_place`].
+    fn replaces_in_place(&self) -> bool {
+        false
+    }
     /// See [`Resource::apply`].
     async fn apply(
         &self,
@@ -264,6 +285,17 @@ impl<R: Resource> DynResource for R {
             .map(|c| from_json(R::KIND, "state", c))
             .transpose()?;
         Ok(Resource::plan(self, &spec, current.as_ref()))
+    }
+    fn warnings(&self, spec: &Value, current: Option<&Value>) -> Vec<String> {
+        let Ok(spec) = serde_json::from_value::<R::Spec>(spec.clone()) else {
+            return vec![];
+        };
+        let current: Option<R::State> =
+            current.and_then(|c| serde_json::from_value(c.clone()).ok());
+        Resource::warnings(self, &spec, current.as_ref())
+    }
+    fn replaces_in_place(&self) -> bool {
+        Resource::replaces_in_place(self)
     }
     async fn apply(
         &self,

@@ -30,14 +30,17 @@ pub fn registry() -> Registry {
     r.register(kube::KubeContext);
     r.register_planned::<l2c::TableSync>();
     r.register(local_file::LocalFileResource);
-    r.register_planned::<polaris::PolarisCatalog>();
-    r.register_planned::<polaris::PolarisPrincipal>();
-    r.register_planned::<polaris::PolarisPrincipalRole>();
-    r.register_planned::<polaris::PolarisPrincipalRoleAssignment>();
-    r.register_planned::<polaris::PolarisCatalogRole>();
-    r.register_planned::<polaris::PolarisCatalogRoleAssignment>();
-    r.register_planned::<polaris::PolarisGrants>();
-    r.register_planned::<polaris::PolarisNamespace>();
+    let polaris = polaris::client::Clients::default();
+    r.register(polaris::PolarisCatalog::new(polaris.clone()));
+    r.register(polaris::PolarisPrincipal::new(polaris.clone()));
+    r.register(polaris::PolarisPrincipalRole::new(polaris.clone()));
+    r.register(polaris::PolarisPrincipalRoleAssignment::new(
+        polaris.clone(),
+    ));
+    r.register(polaris::PolarisCatalogRole::new(polaris.clone()));
+    r.register(polaris::PolarisCatalogRoleAssignment::new(polaris.clone()));
+    r.register(polaris::PolarisGrants::new(polaris.clone()));
+    r.register(polaris::PolarisNamespace::new(polaris.clone()));
     r.register_planned::<polaris::PolarisTable>();
     r.register_planned::<snowflake::SnowflakeExternalVolume>();
     r.register_planned::<snowflake::SnowflakeCatalogIntegration>();

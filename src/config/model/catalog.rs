@@ -68,6 +68,10 @@ pub struct Principal {
     /// original tool's `work/principal.txt`.
     #[serde(default)]
     pub credentials_file: Option<String>,
+    /// Any value: changing it issues the principal new credentials (rotation), shown in
+    /// the plan. `forge apply --replace polaris_principal.NAME` does the same once.
+    #[serde(default)]
+    pub rotate: Option<String>,
 }
 
 /// A Polaris principal role.

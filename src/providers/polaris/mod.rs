@@ -2,12 +2,14 @@
 //! and catalog roles, their assignments, grants, namespaces and demo tables. Each
 //! kind's spec names the server through a [`Connection`].
 //!
-//! This version plans them (their specs are typed, so `forge plan` shows exactly what
-//! forge.yaml asks for) but cannot apply them yet.
+//! All share one [`client::Clients`] cache: one authenticated client per server,
+//! realm and principal, its token cached. Demo tables are planned but not applied yet.
 
 mod catalog;
 mod catalog_role;
 mod catalog_role_assignment;
+pub mod client;
+mod common;
 mod grants;
 pub mod names;
 mod namespace;
@@ -18,14 +20,16 @@ mod table;
 
 use serde::{Deserialize, Serialize};
 
-pub use catalog::{CatalogSpec, PolarisCatalog, StorageSpec};
+pub use catalog::{CatalogSpec, CatalogState, PolarisCatalog, StorageSpec};
 pub use catalog_role::{CatalogRoleSpec, PolarisCatalogRole};
 pub use catalog_role_assignment::{CatalogRoleAssignmentSpec, PolarisCatalogRoleAssignment};
-pub use grants::{Grant, GrantsSpec, PolarisGrants};
-pub use namespace::{NamespaceSpec, PolarisNamespace};
-pub use principal::{PolarisPrincipal, PrincipalSpec};
-pub use principal_role::{PolarisPrincipalRole, PrincipalRoleSpec};
-pub use principal_role_assignment::{PolarisPrincipalRoleAssignment, PrincipalRoleAssignmentSpec};
+pub use grants::{Grant, GrantsSpec, GrantsState, PolarisGrants};
+pub use namespace::{NamespaceSpec, NamespaceState, PolarisNamespace};
+pub use principal::{PolarisPrincipal, PrincipalSpec, PrincipalState};
+pub use principal_role::{PolarisPrincipalRole, PrincipalRoleSpec, RoleState};
+pub use principal_role_assignment::{
+    AssignmentState, PolarisPrincipalRoleAssignment, PrincipalRoleAssignmentSpec,
+};
 pub use table::{PolarisTable, TableSpec};
 
 use crate::secret::SecretSpec;
