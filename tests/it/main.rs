@@ -8,6 +8,7 @@ mod cli;
 mod iceberg;
 mod lock;
 mod peers;
+mod polaris_standin;
 mod recovery;
 mod s3;
 mod stack;

@@ -172,7 +172,13 @@ final class IcebergApi {
       requireNamespace(t, parent);
     }
     Authorizer.require(caller, "CREATE_NAMESPACE", nsPath(t, parent), "NAMESPACE_CREATE");
-    rest(ex, CatalogHandlers.createNamespace(t.iceberg, req));
+    var created = CatalogHandlers.createNamespace(t.iceberg, req);
+    rest(
+        ex,
+        org.apache.iceberg.rest.responses.CreateNamespaceResponse.builder()
+            .withNamespace(created.namespace())
+            .setProperties(withSlash(created.properties()))
+            .build());
   }
 
   private void namespace(Exchange ex, Caller caller, String prefix, List<String> levels) {
@@ -183,7 +189,13 @@ final class IcebergApi {
     switch (ex.method) {
       case "GET" -> {
         Authorizer.require(caller, "LOAD_NAMESPACE_METADATA", path, "NAMESPACE_READ_PROPERTIES");
-        rest(ex, CatalogHandlers.loadNamespace(t.iceberg, ns));
+        var loaded = CatalogHandlers.loadNamespace(t.iceberg, ns);
+        rest(
+            ex,
+            org.apache.iceberg.rest.responses.GetNamespaceResponse.builder()
+                .withNamespace(loaded.namespace())
+                .setProperties(withSlash(loaded.properties()))
+                .build());
       }
       case "HEAD" -> {
         Authorizer.require(caller, "NAMESPACE_EXISTS", path, "NAMESPACE_LIST");
@@ -473,6 +485,20 @@ final class IcebergApi {
 
   private static List<String> nsPath(Target t, List<String> levels) {
     return Securable.namespacePath(t.name, levels);
+  }
+
+  /**
+   * A namespace's properties as Polaris answers them: its {@code location} ends in {@code /}
+   * (Polaris's {@code ADD_TRAILING_SLASH_TO_LOCATION}, on by default); Iceberg's JdbcCatalog
+   * reports the same location without it. Table locations are the same in both.
+   */
+  private static java.util.Map<String, String> withSlash(java.util.Map<String, String> props) {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>(props);
+    String loc = out.get("location");
+    if (loc != null && !loc.endsWith("/")) {
+      out.put("location", loc + "/");
+    }
+    return out;
   }
 
   /** Namespace levels from a path segment or {@code parent} value (joined by U+001F). */

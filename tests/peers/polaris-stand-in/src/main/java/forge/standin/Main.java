@@ -70,6 +70,12 @@ public final class Main {
                     System.err.println("stopping Jetty: " + e);
                   }
                   deleteTree(state);
+                  var report = spec.report();
+                  System.err.printf(
+                      "polaris-stand-in: stopped; spec checks %d, violations %d, missed %d%n",
+                      report.path("checks").asLong(),
+                      report.path("violations").size(),
+                      report.path("missed").size());
                 }));
     server.start();
     System.err.printf(

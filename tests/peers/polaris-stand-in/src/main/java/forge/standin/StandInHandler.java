@@ -22,9 +22,11 @@ import org.eclipse.jetty.util.Callback;
  * The one HTTP entry point: turns a Jetty request into an {@link Exchange}, checks it against
  * the spec, resolves the realm ({@code Polaris-Realm}, default the first realm; an unknown one
  * is 404 {@code MissingOrInvalidRealm} as in Polaris), answers the token endpoint, verifies the
- * bearer token for everything else and routes to the management or catalog API. Any error
+ * bearer token for everything else and routes to the management API, the Iceberg REST catalog
+ * or the one Polaris-native catalog call served ({@link PolicyApi}). Any error
  * becomes Polaris's error envelope; the response is checked against the spec before it is sent.
- * {@code /_standin/spec-report} and {@code /_standin/health} are the stand-in's own, unchecked.
+ * {@code /_standin/spec-report} and {@code /_standin/health} (with the process's resident set
+ * size) are the stand-in's own, unchecked.
  */
 final class StandInHandler extends Handler.Abstract {
   private final Map<String, Store> realms;
@@ -33,6 +35,7 @@ final class StandInHandler extends Handler.Abstract {
   private final OAuthEndpoint oauth;
   private final ManagementApi management;
   private final IcebergApi iceberg;
+  private final PolicyApi policies;
   private final SpecChecker spec;
   private final boolean accessLog;
 
@@ -48,6 +51,7 @@ final class StandInHandler extends Handler.Abstract {
     this.oauth = new OAuthEndpoint(tokens);
     this.management = new ManagementApi(catalogs);
     this.iceberg = new IcebergApi(catalogs);
+    this.policies = new PolicyApi(catalogs);
     this.spec = spec;
     this.accessLog = accessLog;
   }
@@ -83,7 +87,10 @@ final class StandInHandler extends Handler.Abstract {
       List<String> violations = spec.checkRequest(ex);
       if (!violations.isEmpty() && ex.rawPath.startsWith("/api/management/")) {
         throw new ApiException(
-            400, "ConstraintViolationException", "Invalid value: " + String.join("; ", violations));
+            400,
+            "ConstraintViolationException",
+            "Invalid value: "
+                + String.join("; ", violations.stream().map(v -> v.split("\n", 2)[0]).toList()));
       }
       String realmName = ex.header("polaris-realm");
       Store store = realms.get(realmName == null ? defaultRealm : realmName);
@@ -91,7 +98,10 @@ final class StandInHandler extends Handler.Abstract {
         throw new ApiException(404, "MissingOrInvalidRealm", "Missing or invalid realm");
       }
       List<String> seg = ex.segments;
-      if (seg.size() >= 3 && seg.get(0).equals("api") && seg.get(1).equals("catalog")
+      if (seg.size() >= 4 && seg.subList(0, 4).equals(List.of("api", "catalog", "polaris", "v1"))) {
+        policies.handle(
+            ex, tokens.verify(ex.header("authorization"), store), seg.subList(4, seg.size()));
+      } else if (seg.size() >= 3 && seg.get(0).equals("api") && seg.get(1).equals("catalog")
           && seg.get(2).equals("v1")) {
         List<String> rest = seg.subList(3, seg.size());
         if (rest.equals(List.of("oauth", "tokens"))) {
@@ -126,9 +136,28 @@ final class StandInHandler extends Handler.Abstract {
   private void own(Exchange ex) {
     switch (ex.rawPath) {
       case "/_standin/spec-report" -> ex.reply(200, Json.bytes(Json.PLAIN, spec.report()));
-      case "/_standin/health" -> ex.reply(200, "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8));
+      case "/_standin/health" -> {
+        var out = Json.object();
+        out.put("status", "UP");
+        out.put("rssKiB", rssKiB());
+        ex.reply(200, Json.bytes(Json.PLAIN, out));
+      }
       default -> ex.reply(404, "{}".getBytes(StandardCharsets.UTF_8));
     }
+  }
+
+  /** VmRSS of this process from /proc, in KiB; -1 where /proc is not there. */
+  private static long rssKiB() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
   }
 
   private static Exchange exchange(Request request) throws IOException {
