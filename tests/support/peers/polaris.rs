@@ -93,7 +93,10 @@ impl PolarisPeer {
         let checks = report["checks"]
             .as_u64()
             .expect("the spec report counts its checks");
-        eprintln!("{context}: {checks} spec checks so far, no violation");
+        eprintln!(
+            "{context}: {checks} spec checks so far, no violation; stand-in RSS {} KiB",
+            self.rss_kib().unwrap_or_default()
+        );
         Some(checks)
     }
 

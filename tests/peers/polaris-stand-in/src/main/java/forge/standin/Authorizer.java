@@ -64,10 +64,15 @@ final class Authorizer {
       List<String> onTarget,
       List<String> secondary,
       List<String> onSecondary) {
-    Set<String> active = activated(caller);
-    boolean ok = onTarget.stream().allMatch(p -> holds(caller, active, p, target));
-    if (ok && secondary != null) {
-      ok = onSecondary.stream().allMatch(p -> holds(caller, active, p, secondary));
+    Set<String> active;
+    boolean ok;
+    // The catalog API authorizes outside the management lock: read the grants under it.
+    synchronized (caller.store()) {
+      active = activated(caller);
+      ok = onTarget.stream().allMatch(p -> holds(caller, active, p, target));
+      if (ok && secondary != null) {
+        ok = onSecondary.stream().allMatch(p -> holds(caller, active, p, secondary));
+      }
     }
     if (!ok) {
       Set<String> principalRoles = new TreeSet<>();

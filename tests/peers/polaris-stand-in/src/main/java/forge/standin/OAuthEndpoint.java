@@ -11,6 +11,7 @@ import java.util.Map;
  * internal token broker answers it. Credentials come from the form body or a Basic header; the
  * scope is required and must be {@code PRINCIPAL_ROLE:<name>} values. Errors use the OAuth error
  * body {@code {"error","error_description"}}: 400 {@code invalid_client} (no secret),
+ * {@code invalid_request} (no secret but a non-Basic Authorization header),
  * {@code invalid_grant} (another grant type), {@code invalid_scope}, and 401
  * {@code unauthorized_client} for unknown credentials.
  */
@@ -36,6 +37,11 @@ final class OAuthEndpoint {
       }
       clientId = decoded.substring(0, colon);
       secret = decoded.substring(colon + 1);
+    }
+    if (secret == null && auth != null) {
+      // Another kind of Authorization header and no secret: Polaris's invalid_request.
+      error(ex, 400, "invalid_request", "The request is invalid");
+      return;
     }
     String grantType = form.get("grant_type");
     String scope = form.get("scope");
