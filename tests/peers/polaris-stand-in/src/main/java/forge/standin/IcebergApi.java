@@ -137,7 +137,8 @@ final class IcebergApi {
     ObjectNode out = Json.object();
     ObjectNode defaults = out.putObject("defaults");
     c.properties.forEach(defaults::put);
-    out.putObject("overrides").put("prefix", warehouse);
+    // Polaris also tells clients its namespace separator (U+001F, URL-encoded).
+    out.putObject("overrides").put("prefix", warehouse).put("namespace-separator", "%1F");
     ArrayNode endpoints = out.putArray("endpoints");
     ENDPOINTS.forEach(endpoints::add);
     ex.reply(200, Json.bytes(Json.PLAIN, out));
