@@ -1088,3 +1088,102 @@ fn faults_between_client_and_polaris_reach_the_client() {
     assert!(proxy.count("GET", "/api/management/v1/catalogs") >= 4);
     p.assert_spec_clean("faults_between_client_and_polaris_reach_the_client");
 }
+
+#[test]
+fn foreground_script_prints_one_ready_line_and_stops_on_sigterm() {
+    let p = polaris();
+    if !p.stand_in {
+        eprintln!("skipped: the foreground script is the stand-in's");
+        return;
+    }
+    // A second stand-in, run as a person would: the script in the foreground, stdout and
+    // stderr apart. The guard's stop is the SIGTERM (bash execs the script, which execs Java).
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/peers/polaris-stand-in.sh"
+    );
+    let dir = crate::support::process::scratch("polaris-foreground");
+    let (out, err) = (dir.join("stdout"), dir.join("stderr"));
+    let port = crate::support::process::free_port();
+    let root = format!("{}:{}", p.root_id, p.root_secret);
+    let mut args: Vec<String> = vec![
+        "-c".into(),
+        format!(
+            "exec \"$0\" \"$@\" > '{}' 2> '{}'",
+            out.display(),
+            err.display()
+        ),
+        script.into(),
+    ];
+    args.extend(
+        [
+            "--port",
+            &port.to_string(),
+            "--realm",
+            "SOLO",
+            "--root",
+            &root,
+            "--s3-endpoint",
+            &p.s3.endpoint,
+            "--s3-access-key",
+            &p.s3.access_key,
+            "--s3-secret-key",
+            &p.s3.secret_key,
+        ]
+        .map(String::from),
+    );
+    let mut process = crate::support::process::Guarded::spawn(
+        "polaris-stand-in (foreground)",
+        std::path::Path::new("bash"),
+        &args,
+        &[],
+        &dir,
+        dir.join("guard.log"),
+    );
+    let ready = format!("ready http://127.0.0.1:{port}");
+    process.wait_ready(std::time::Duration::from_secs(300), || {
+        std::fs::read_to_string(&out).is_ok_and(|s| s.contains(&ready))
+    });
+    let health = send(port, "GET", "/_standin/health", &[], None);
+    assert_eq!(health.json()["status"], json!("UP"), "{}", health.text);
+    // It serves its own realm with the root credentials it was given.
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}&scope=PRINCIPAL_ROLE%3AALL",
+        urlencode(&p.root_id),
+        urlencode(&p.root_secret)
+    );
+    let token = send(
+        port,
+        "POST",
+        "/api/catalog/v1/oauth/tokens",
+        &[
+            ("Polaris-Realm", "SOLO"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(form.as_bytes()),
+    );
+    assert_eq!(token.status, 200, "{}", token.text);
+    assert!(token.json()["access_token"].is_string(), "{}", token.text);
+    let report = send(port, "GET", "/_standin/spec-report", &[], None).json();
+    assert_eq!(report["violations"], json!([]), "{report}");
+    assert_eq!(
+        report["checks"],
+        json!(2),
+        "the token call, checked both ways: {report}"
+    );
+    let t0 = std::time::Instant::now();
+    process.stop();
+    let stopped = t0.elapsed();
+    let stdout = std::fs::read_to_string(&out).expect("stdout file");
+    assert_eq!(stdout, format!("{ready}\n"), "exactly one line on stdout");
+    let stderr = std::fs::read_to_string(&err).expect("stderr file");
+    assert!(
+        stderr.contains("polaris-stand-in: stopped;"),
+        "the JVM's shutdown hook ran on SIGTERM:\n{stderr}"
+    );
+    assert!(
+        crate::support::http::get_status(port, "/_standin/health").is_none(),
+        "nothing serves on {port} any more"
+    );
+    eprintln!("foreground stand-in stopped {stopped:?} after SIGTERM");
+}
