@@ -1187,3 +1187,148 @@ fn foreground_script_prints_one_ready_line_and_stops_on_sigterm() {
     );
     eprintln!("foreground stand-in stopped {stopped:?} after SIGTERM");
 }
+
+#[test]
+fn privileges_follow_polaris_hierarchy_paths_and_token_scope() {
+    let p = polaris();
+    let root = p.root_token();
+    let (cat, prin, writer, idle, crole) = (
+        unique("authzcat"),
+        unique("authzprin"),
+        unique("authzwriter"),
+        unique("authzidle"),
+        unique("authzcrole"),
+    );
+    p.create_catalog(&cat);
+    let ok = |method: &str, path: &str, body: Value| {
+        let r = p.call(&root, method, path, Some(&body));
+        assert!(
+            r.status / 100 == 2,
+            "{method} {path}: {} {}",
+            r.status,
+            r.text
+        );
+        r.json()
+    };
+    let m = "/api/management/v1";
+    let creds = ok(
+        "POST",
+        &format!("{m}/principals"),
+        json!({"principal": {"name": prin}}),
+    );
+    let (id, secret) = (
+        creds["credentials"]["clientId"].as_str().expect("clientId"),
+        creds["credentials"]["clientSecret"]
+            .as_str()
+            .expect("clientSecret"),
+    );
+    for role in [&writer, &idle] {
+        ok(
+            "POST",
+            &format!("{m}/principal-roles"),
+            json!({"principalRole": {"name": role}}),
+        );
+        ok(
+            "PUT",
+            &format!("{m}/principals/{prin}/principal-roles"),
+            json!({"principalRole": {"name": role}}),
+        );
+    }
+    ok(
+        "POST",
+        &format!("{m}/catalogs/{cat}/catalog-roles"),
+        json!({"catalogRole": {"name": crole}}),
+    );
+    ok(
+        "PUT",
+        &format!("{m}/principal-roles/{writer}/catalog-roles/{cat}"),
+        json!({"catalogRole": {"name": crole}}),
+    );
+    let grants = format!("{m}/catalogs/{cat}/catalog-roles/{crole}/grants");
+    for ns in ["granted", "other"] {
+        ok(
+            "POST",
+            &format!("/api/catalog/v1/{cat}/namespaces"),
+            json!({"namespace": [ns], "properties": {}}),
+        );
+    }
+    // TABLE_CREATE on one namespace: tables there, not in the other namespace.
+    ok(
+        "PUT",
+        &grants,
+        json!({"grant": {"type": "namespace", "namespace": ["granted"], "privilege": "TABLE_CREATE"}}),
+    );
+    let create = |token: &str, ns: &str, name: &str| {
+        let body = json!({"name": name, "schema": {"type": "struct", "schema-id": 0, "fields": [
+            {"id": 1, "name": "id", "type": "long", "required": false}]}});
+        p.call(
+            token,
+            "POST",
+            &format!("/api/catalog/v1/{cat}/namespaces/{ns}/tables"),
+            Some(&body),
+        )
+        .status
+    };
+    let all = p.token(id, secret);
+    assert_eq!(create(&all, "granted", "t1"), 200);
+    assert_eq!(create(&all, "other", "t1"), 403);
+    // The token's scope picks the principal roles: only `idle` activated, nothing allowed.
+    let idle_only = p
+        .token_in(&p.realm, id, secret, &format!("PRINCIPAL_ROLE:{idle}"))
+        .expect("a scoped token");
+    assert_eq!(create(&idle_only, "granted", "t2"), 403);
+    let writer_only = p
+        .token_in(&p.realm, id, secret, &format!("PRINCIPAL_ROLE:{writer}"))
+        .expect("a scoped token");
+    assert_eq!(create(&writer_only, "granted", "t2"), 200);
+    // TABLE_READ_DATA on a table implies reading its metadata, not committing to it.
+    let load = |token: &str| {
+        p.call(
+            token,
+            "GET",
+            &format!("/api/catalog/v1/{cat}/namespaces/granted/tables/t1"),
+            None,
+        )
+    };
+    assert_eq!(load(&all).status, 403, "no read privilege yet");
+    ok(
+        "PUT",
+        &grants,
+        json!({"grant": {"type": "table", "namespace": ["granted"], "tableName": "t1", "privilege": "TABLE_READ_DATA"}}),
+    );
+    let loaded = load(&all);
+    assert_eq!(loaded.status, 200, "{}", loaded.text);
+    let commit = p.call(
+        &all,
+        "POST",
+        &format!("/api/catalog/v1/{cat}/namespaces/granted/tables/t1"),
+        Some(&json!({"requirements": [], "updates": [
+            {"action": "set-properties", "updates": {"owner": "lake"}}]})),
+    );
+    assert_eq!(commit.status, 403, "{}", commit.text);
+    assert!(
+        commit.text.contains("UPDATE_TABLE"),
+        "Polaris names the operation: {}",
+        commit.text
+    );
+    // CATALOG_MANAGE_CONTENT on the catalog implies all of it.
+    ok(
+        "PUT",
+        &grants,
+        json!({"grant": {"type": "catalog", "privilege": "CATALOG_MANAGE_CONTENT"}}),
+    );
+    assert_eq!(create(&all, "other", "t3"), 200);
+    let commit = p.call(
+        &all,
+        "POST",
+        &format!("/api/catalog/v1/{cat}/namespaces/granted/tables/t1"),
+        Some(&json!({"requirements": [], "updates": [
+            {"action": "set-properties", "updates": {"owner": "lake"}}]})),
+    );
+    assert_eq!(commit.status, 200, "{}", commit.text);
+    assert_eq!(
+        commit.json()["metadata"]["properties"]["owner"],
+        json!("lake")
+    );
+    p.assert_spec_clean("privileges_follow_polaris_hierarchy_paths_and_token_scope");
+}
