@@ -1129,6 +1129,8 @@ fn foreground_script_prints_one_ready_line_and_stops_on_sigterm() {
             &p.s3.access_key,
             "--s3-secret-key",
             &p.s3.secret_key,
+            "--token-lifetime",
+            "2",
         ]
         .map(String::from),
     );
@@ -1163,13 +1165,32 @@ fn foreground_script_prints_one_ready_line_and_stops_on_sigterm() {
         Some(form.as_bytes()),
     );
     assert_eq!(token.status, 200, "{}", token.text);
-    assert!(token.json()["access_token"].is_string(), "{}", token.text);
+    assert_eq!(token.json()["expires_in"], json!(2), "{}", token.text);
+    let bearer = format!(
+        "Bearer {}",
+        token.json()["access_token"].as_str().expect("access_token")
+    );
+    let catalogs = || {
+        send(
+            port,
+            "GET",
+            "/api/management/v1/catalogs",
+            &[("Authorization", &bearer), ("Polaris-Realm", "SOLO")],
+            None,
+        )
+    };
+    assert_eq!(catalogs().status, 200);
+    // Tokens expire (--token-lifetime 2): the same call is 401 afterwards.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let expired = catalogs();
+    assert_eq!(expired.status, 401, "{}", expired.text);
+    assert_eq!(expired.error_type(), "NotAuthorizedException");
     let report = send(port, "GET", "/_standin/spec-report", &[], None).json();
     assert_eq!(report["violations"], json!([]), "{report}");
     assert_eq!(
         report["checks"],
-        json!(2),
-        "the token call, checked both ways: {report}"
+        json!(6),
+        "three calls, each checked both ways: {report}"
     );
     let t0 = std::time::Instant::now();
     process.stop();

@@ -21,7 +21,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <pre>
  * java -cp 'polaris-stand-in.jar:lib/*' forge.standin.Main --port P --realm POLARIS[,R2]
  *   --root ID:SECRET --s3-endpoint URL --s3-access-key K --s3-secret-key S
- *   --spec-dir DIR [--state-dir DIR] [--access-log]
+ *   --spec-dir DIR [--state-dir DIR] [--token-lifetime SECONDS] [--access-log]
  * </pre>
  */
 public final class Main {
@@ -58,7 +58,15 @@ public final class Main {
     connector.setPort(port);
     server.addConnector(connector);
     server.setHandler(
-        new StandInHandler(realms, new Tokens(), catalogs, spec, opts.containsKey("access-log")));
+        new StandInHandler(
+            realms,
+            new Tokens(
+                Integer.parseInt(
+                    opts.getOrDefault(
+                        "token-lifetime", String.valueOf(Tokens.DEFAULT_LIFETIME_SECONDS)))),
+            catalogs,
+            spec,
+            opts.containsKey("access-log")));
     server.setStopAtShutdown(false);
     Runtime.getRuntime()
         .addShutdownHook(

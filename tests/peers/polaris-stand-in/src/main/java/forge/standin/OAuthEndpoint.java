@@ -76,7 +76,7 @@ final class OAuthEndpoint {
     body.put("access_token", tokens.issue(store.realm, principal, scope));
     body.put("token_type", "bearer");
     body.put("issued_token_type", "urn:ietf:params:oauth:token-type:access_token");
-    body.put("expires_in", Tokens.LIFETIME_SECONDS);
+    body.put("expires_in", tokens.lifetimeSeconds());
     ex.reply(200, Json.bytes(Json.PLAIN, body));
   }
 

@@ -10,17 +10,28 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Bearer tokens for the client-credentials flow. Polaris issues signed JWTs; this stand-in issues
  * opaque random tokens it remembers (no client here reads a token's contents), each bound to a
- * realm, a principal and a scope, and valid for {@link #LIFETIME_SECONDS} (Polaris's default
- * {@code maxTokenGeneration} of one hour). A token for another realm, an expired token, or one
- * whose principal has since been dropped is 401 {@code NotAuthorizedException}.
+ * realm, a principal and a scope, and valid for the lifetime given at start (default {@link
+ * #DEFAULT_LIFETIME_SECONDS}, Polaris's default {@code maxTokenGeneration} of one hour). A token
+ * for another realm, an expired token, or one whose principal has since been dropped is 401
+ * {@code NotAuthorizedException}.
  */
 final class Tokens {
-  static final int LIFETIME_SECONDS = 3600;
+  static final int DEFAULT_LIFETIME_SECONDS = 3600;
 
   private record Issued(String realm, String principal, Set<String> roles, long expiresAtMillis) {}
 
   private final Map<String, Issued> issued = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
+  private final int lifetimeSeconds;
+
+  Tokens(int lifetimeSeconds) {
+    this.lifetimeSeconds = lifetimeSeconds;
+  }
+
+  /** Seconds a new token is valid ({@code expires_in}). */
+  int lifetimeSeconds() {
+    return lifetimeSeconds;
+  }
 
   /**
    * A new token for {@code principal} in {@code realm}; {@code scope} is Polaris's
@@ -40,7 +51,7 @@ final class Tokens {
     byte[] b = new byte[32];
     random.nextBytes(b);
     String token = "standin." + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-    long expiry = System.currentTimeMillis() + LIFETIME_SECONDS * 1000L;
+    long expiry = System.currentTimeMillis() + lifetimeSeconds * 1000L;
     issued.put(token, new Issued(realm, principal, all ? null : roles, expiry));
     return token;
   }
