@@ -469,3 +469,113 @@ fn polaris_cli_setup_apply_then_export_gives_the_file_back() {
     assert_eq!(again.stdout, exported.stdout);
     p.assert_spec_clean("polaris_cli_setup_apply_then_export_gives_the_file_back");
 }
+
+#[test]
+fn polaris_cli_updates_and_deletes_in_dependency_order() {
+    let p = polaris();
+    let (cat, prole, crole) = (unique("updcat"), unique("updprole"), unique("updcrole"));
+    p.create_catalog(&cat);
+    root_cli(p, &["namespaces", "create", "--catalog", &cat, "wildlife"]);
+    create_table(p, &cat, "wildlife", "penguins");
+    create_view(p, &cat, "wildlife", "heavy");
+    root_cli(p, &["principal-roles", "create", &prole]);
+    root_cli(p, &["catalog-roles", "create", "--catalog", &cat, &crole]);
+
+    // Updates read the entity's version and send it back; properties merge on the CLI's side.
+    let extra = format!("s3://{cat}/extra");
+    root_cli(
+        p,
+        &[
+            "catalogs",
+            "update",
+            &cat,
+            "--set-property",
+            "owner=lake",
+            "--allowed-location",
+            &extra,
+        ],
+    );
+    let got = root_cli(p, &["catalogs", "get", &cat]).objects()[0].clone();
+    assert_eq!(got["entityVersion"], json!(2), "{got}");
+    assert_eq!(got["properties"]["owner"], json!("lake"));
+    assert_eq!(
+        got["properties"]["default-base-location"],
+        json!(format!("s3://{cat}"))
+    );
+    let allowed = got["storageConfigInfo"]["allowedLocations"]
+        .as_array()
+        .expect("allowedLocations")
+        .clone();
+    assert!(allowed.contains(&json!(extra)), "{allowed:?}");
+    assert_eq!(got["storageConfigInfo"]["pathStyleAccess"], json!(true));
+    root_cli(
+        p,
+        &["principal-roles", "update", &prole, "--set-property", "k=v"],
+    );
+    let role = root_cli(p, &["principal-roles", "get", &prole]).objects()[0].clone();
+    assert_eq!(
+        (
+            role["properties"]["k"].clone(),
+            role["entityVersion"].clone()
+        ),
+        (json!("v"), json!(2))
+    );
+    root_cli(
+        p,
+        &[
+            "catalog-roles",
+            "update",
+            "--catalog",
+            &cat,
+            &crole,
+            "--set-property",
+            "k=w",
+        ],
+    );
+    let role =
+        root_cli(p, &["catalog-roles", "get", "--catalog", &cat, &crole]).objects()[0].clone();
+    assert_eq!(role["properties"]["k"], json!("w"));
+
+    // Containers go last: a catalog with namespaces (or extra roles), a namespace with tables.
+    let refused = cli(
+        p.port,
+        &p.realm,
+        &p.root_id,
+        &p.root_secret,
+        &["catalogs", "delete", &cat],
+    );
+    assert!(
+        !refused.ok
+            && refused
+                .stderr
+                .contains("cannot be dropped, it is not empty"),
+        "{refused:?}"
+    );
+    let refused = cli(
+        p.port,
+        &p.realm,
+        &p.root_id,
+        &p.root_secret,
+        &["namespaces", "delete", "--catalog", &cat, "wildlife"],
+    );
+    assert!(
+        !refused.ok && refused.stderr.contains("NamespaceNotEmpty"),
+        "{refused:?}"
+    );
+    let ns = ["--catalog", cat.as_str(), "--namespace", "wildlife"];
+    root_cli(p, &[&["tables", "delete"][..], &ns, &["penguins"]].concat());
+    root_cli(p, &[&["views", "delete"][..], &ns, &["heavy"]].concat());
+    root_cli(p, &["namespaces", "delete", "--catalog", &cat, "wildlife"]);
+    root_cli(p, &["catalog-roles", "delete", "--catalog", &cat, &crole]);
+    root_cli(p, &["catalogs", "delete", &cat]);
+    let gone = cli(
+        p.port,
+        &p.realm,
+        &p.root_id,
+        &p.root_secret,
+        &["catalogs", "get", &cat],
+    );
+    assert!(!gone.ok && gone.stderr.contains("NotFound"), "{gone:?}");
+    assert!(!names(&root_cli(p, &["catalogs", "list"]).objects()).contains(&cat));
+    p.assert_spec_clean("polaris_cli_updates_and_deletes_in_dependency_order");
+}
