@@ -435,3 +435,82 @@ fn privileges_follow_polaris_hierarchy_paths_and_token_scope() {
     );
     p.assert_spec_clean("privileges_follow_polaris_hierarchy_paths_and_token_scope");
 }
+
+#[test]
+fn table_locations_stay_within_allowed_and_namespace_locations() {
+    let p = polaris();
+    let root = p.root_token();
+    let cat = unique("loccat");
+    p.create_catalog(&cat);
+    for ns in ["a", "b"] {
+        let r = p.call(
+            &root,
+            "POST",
+            &format!("/api/catalog/v1/{cat}/namespaces"),
+            Some(&json!({"namespace": [ns], "properties": {}})),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            r.json()["properties"]["location"],
+            json!(format!("s3://{cat}/{ns}/")),
+            "Polaris answers namespace locations with a trailing slash"
+        );
+    }
+    let create = |ns: &str, name: &str, location: &str| {
+        p.call(
+            &root,
+            "POST",
+            &format!("/api/catalog/v1/{cat}/namespaces/{ns}/tables"),
+            Some(&json!({"name": name, "location": location,
+                "schema": {"type": "struct", "schema-id": 0, "fields": [
+                    {"id": 1, "name": "id", "type": "long", "required": false}]}})),
+        )
+    };
+    // Outside the catalog's allowed locations, and outside the namespace's own location.
+    for (loc, why) in [
+        (
+            "s3://elsewhere/t".to_string(),
+            "outside the allowed locations",
+        ),
+        (format!("s3://{cat}/b/t"), "under another namespace"),
+    ] {
+        let r = create("a", "t", &loc);
+        assert_eq!(r.status, 403, "{why}: {}", r.text);
+        assert_eq!(r.error_type(), "ForbiddenException");
+        assert!(
+            r.text.contains("is not in the list of allowed locations"),
+            "{}",
+            r.text
+        );
+    }
+    let ok = create("a", "t", &format!("s3://{cat}/a/custom"));
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let metadata = ok.json()["metadata-location"]
+        .as_str()
+        .expect("metadata-location")
+        .to_string();
+    assert!(metadata.starts_with(&format!("s3://{cat}/a/custom/metadata/")));
+    // Registering that metadata file is allowed in its own namespace, not in another one.
+    let register = |ns: &str, name: &str| {
+        p.call(
+            &root,
+            "POST",
+            &format!("/api/catalog/v1/{cat}/namespaces/{ns}/register"),
+            Some(&json!({"name": name, "metadata-location": metadata})),
+        )
+    };
+    let r = register("b", "copy");
+    assert_eq!(r.status, 403, "{}", r.text);
+    let r = register("a", "copy");
+    assert_eq!(r.status, 200, "{}", r.text);
+    // A commit that moves the table out of its namespace is refused too.
+    let r = p.call(
+        &root,
+        "POST",
+        &format!("/api/catalog/v1/{cat}/namespaces/a/tables/t"),
+        Some(&json!({"requirements": [], "updates": [
+            {"action": "set-location", "location": format!("s3://{cat}/b/moved")}]})),
+    );
+    assert_eq!(r.status, 403, "{}", r.text);
+    p.assert_spec_clean("table_locations_stay_within_allowed_and_namespace_locations");
+}

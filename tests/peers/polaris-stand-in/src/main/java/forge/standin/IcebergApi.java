@@ -3,8 +3,11 @@ package forge.standin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import org.apache.iceberg.MetadataUpdate;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.jdbc.JdbcCatalog;
@@ -24,8 +27,9 @@ import org.apache.iceberg.rest.requests.UpdateTableRequest;
  * REST catalog. The prefix is the Polaris catalog's name. Each call validates entity names
  * ({@link NameRules}, before anything else, as Polaris does), resolves the namespace or table
  * (404), authorizes the caller for the operation with Polaris's privilege mapping
- * ({@link Authorizer}; e.g. create table needs {@code TABLE_CREATE} on the namespace), and then
- * hands the request to Apache Iceberg's own {@link CatalogHandlers} over the catalog's
+ * ({@link Authorizer}; e.g. create table needs {@code TABLE_CREATE} on the namespace), checks
+ * the table locations a request asks for ({@link LocationRules}), and then hands the request to
+ * Apache Iceberg's own {@link CatalogHandlers} over the catalog's
  * {@link JdbcCatalog}. Replies are serialized with Iceberg's REST serializers.
  *
  * <p>Not served: credential vending (a request for {@code vended-credentials} is 400, as Polaris
@@ -256,6 +260,11 @@ final class IcebergApi {
         throw noVending();
       }
       Authorizer.require(caller, "CREATE_TABLE_DIRECT", nsPath(t, levels), "TABLE_CREATE");
+      if (req.location() != null) {
+        LocationRules.check(
+            t.entity, namespaceLocation(t, levels), TableIdentifier.of(ns, req.name()),
+            Set.of(req.location()));
+      }
       rest(
           ex,
           req.stageCreate()
@@ -274,7 +283,11 @@ final class IcebergApi {
     Target t = target(caller, prefix);
     requireNamespace(t, levels);
     Authorizer.require(caller, "REGISTER_TABLE", nsPath(t, levels), "TABLE_CREATE");
-    rest(ex, CatalogHandlers.registerTable(t.iceberg, Namespace.of(levels.toArray(String[]::new)), req));
+    Namespace ns = Namespace.of(levels.toArray(String[]::new));
+    LocationRules.check(
+        t.entity, namespaceLocation(t, levels), TableIdentifier.of(ns, req.name()),
+        Set.of(req.metadataLocation()));
+    rest(ex, CatalogHandlers.registerTable(t.iceberg, ns, req));
   }
 
   private void table(Exchange ex, Caller caller, String prefix, List<String> levels, String name) {
@@ -294,6 +307,13 @@ final class IcebergApi {
       } else {
         requireTable(t, id);
         Authorizer.require(caller, "UPDATE_TABLE", path, "TABLE_WRITE_PROPERTIES");
+      }
+      Set<String> moved = new LinkedHashSet<>();
+      req.updates().stream()
+          .filter(u -> u instanceof MetadataUpdate.SetLocation)
+          .forEach(u -> moved.add(((MetadataUpdate.SetLocation) u).location()));
+      if (!moved.isEmpty()) {
+        LocationRules.check(t.entity, namespaceLocation(t, levels), id, moved);
       }
       rest(ex, CatalogHandlers.updateTable(t.iceberg, id, req));
       return;
@@ -457,8 +477,8 @@ final class IcebergApi {
 
   // ---- helpers -------------------------------------------------------------------------
 
-  /** A resolved catalog: its name and Iceberg catalog. */
-  private record Target(String name, JdbcCatalog iceberg) {}
+  /** A resolved catalog: its name, its management entity and its Iceberg catalog. */
+  private record Target(String name, Entity entity, JdbcCatalog iceberg) {}
 
   private Target target(Caller caller, String prefix) {
     Store s = caller.store();
@@ -467,7 +487,7 @@ final class IcebergApi {
       if (c == null) {
         throw ApiException.notFound("Catalog not found: %s", prefix);
       }
-      return new Target(prefix, catalogs.get(s, c));
+      return new Target(prefix, c, catalogs.get(s, c));
     }
   }
 
@@ -476,6 +496,13 @@ final class IcebergApi {
       throw new ApiException(
           404, "NoSuchNamespaceException", "Namespace does not exist: " + String.join(".", levels));
     }
+  }
+
+  /** The namespace's location property (Iceberg's default when none was given), or null. */
+  private static String namespaceLocation(Target t, List<String> levels) {
+    return t.iceberg
+        .loadNamespaceMetadata(Namespace.of(levels.toArray(String[]::new)))
+        .get("location");
   }
 
   private static void requireTable(Target t, TableIdentifier id) {
