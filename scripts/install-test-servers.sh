@@ -6,6 +6,10 @@
 #   s3s-fs 0.14.1    RustFS stand-in           (cargo install; 0.17 needs a newer rustc)
 #   pyiceberg 0.12.0, duckdb 1.5.5 (+ iceberg/avro/httpfs extensions), fastavro
 #                    independent Iceberg writers and readers (pip --target)
+#   apache-polaris 1.8.0
+#                    the official Polaris CLI and client, for the Polaris stand-in's
+#                    contract tests (pip --target, its own directory: it pins other
+#                    pydantic and boto3 versions than pyiceberg's)
 #
 # Idempotent: each is skipped when already installed. Prints what it did and how long it took.
 set -euo pipefail
@@ -50,6 +54,15 @@ if [ ! -f "$py_dir/.installed" ]; then
   touch "$py_dir/.installed"
   log "pyiceberg ready in $(( $(date +%s) - start ))s"
 fi
+polaris_dir=$SERVERS/apache-polaris-1.8.0
+if [ ! -f "$polaris_dir/.installed" ]; then
+  start=$(date +%s)
+  log "installing apache-polaris 1.8.0 (the polaris CLI) into $polaris_dir"
+  python3 -m pip install -q --target "$polaris_dir" "apache-polaris==1.8.0"
+  touch "$polaris_dir/.installed"
+  log "apache-polaris ready in $(( $(date +%s) - start ))s"
+fi
 echo "moto:   PYTHONPATH=$moto_dir:$moto_dir/deps python3 -m moto.server"
 echo "python: PYTHONPATH=$py_dir (pyiceberg, duckdb, fastavro)"
 echo "s3s-fs: $s3s_root/bin/s3s-fs"
+echo "polaris CLI: PYTHONPATH=$polaris_dir python3 -m apache_polaris.cli.polaris_cli"

@@ -10,11 +10,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 t0=$(date +%s)
 log() { printf '[test.sh %s +%ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - t0 ))" "$*" >&2; }
 
-log "installing test servers (moto, s3s-fs)"
+log "installing test servers (moto, s3s-fs, pyiceberg, duckdb, the polaris CLI)"
 scripts/install-test-servers.sh
 if [ -x tests/peers/build.sh ]; then
-  log "building real test peers (Kubernetes control plane)"
-  tests/peers/build.sh kube
+  log "building real test peers (Kubernetes control plane, Polaris stand-in)"
+  tests/peers/build.sh kube polaris-stand-in
 fi
 if [ -z "${SKIP_LINT:-}" ]; then
   log "cargo fmt --check"

@@ -4,6 +4,10 @@
 #   $CACHE/bin/{kube-apiserver,kube-controller-manager,etcd}   (tests/peers/kube)
 #   $CACHE/polaris/quarkus-app/quarkus-run.jar                 (tests/peers/polaris)
 #   $CACHE/polaris-admin/quarkus-app/quarkus-run.jar           (tests/peers/polaris-admin)
+#   $CACHE/polaris-stand-in/{polaris-stand-in.jar,lib/*.jar}   (tests/peers/polaris-stand-in)
+#
+# The real Polaris targets (polaris, polaris-admin) cannot build here (their artifacts are not
+# served, see docs/testing-peers.md); the stand-in is what the tests start instead.
 #
 # CACHE is ${FORGE_PEERS_CACHE:-$HOME/.cache/forge/peers}. The Maven repository
 # and the Go module/build caches live under it too ($CACHE/m2, $CACHE/go-mod,
@@ -14,7 +18,8 @@
 # inputs (pom.xml / go.mod / go.sum / sources, tool versions, this script)
 # matches the stamp written by the last successful build.
 #
-# Usage: tests/peers/build.sh [kube] [polaris] [polaris-admin]   (default: all)
+# Usage: tests/peers/build.sh [kube] [polaris-stand-in] [polaris] [polaris-admin]
+#        (default: kube polaris-stand-in polaris polaris-admin)
 # Builds use one worker (Maven -T 1, go build -p 1) to leave a core free.
 set -euo pipefail
 
@@ -125,17 +130,49 @@ build_quarkus() {
   echo "$hash" > "$CACHE/stamps/$name"
 }
 
+# build_standin : tests/peers/polaris-stand-in (a plain Maven jar + its dependencies)
+# -> $CACHE/polaris-stand-in/{polaris-stand-in.jar,lib/}
+build_standin() {
+  local name=polaris-stand-in src=$PEERS_DIR/polaris-stand-in
+  local java_home; java_home=$(peers_java_home)
+  local hash
+  hash=$( { "$java_home/bin/java" -version 2>&1; "$MVN" -v 2>/dev/null | head -1; } |
+    hash_inputs "$src/pom.xml" $(find "$src/src" -type f | sort) "$PEERS_DIR/build.sh")
+  local out="$CACHE/$name"
+  if up_to_date "$name" "$hash" "$out/polaris-stand-in.jar" "$out/lib"; then
+    log "$name: up to date ($hash)"; SUMMARY+=("$name: cached"); return
+  fi
+  log "$name: building with JAVA_HOME=$java_home"
+  local work="$CACHE/work/$name"
+  rm -rf "$work"; mkdir -p "$work" "$CACHE/logs"
+  cp -r "$src/pom.xml" "$src/src" "$work/"
+  local mlog="$CACHE/logs/$name.log"
+  if ! JAVA_HOME=$java_home MAVEN_OPTS="${MAVEN_OPTS:--Xmx1g}" \
+    timed "$name" "$MVN" -B -ntp -T 1 -f "$work/pom.xml" \
+      -Dmaven.repo.local="$CACHE/m2" package -DskipTests > "$mlog" 2>&1; then
+    log "$name: Maven build FAILED (full log: $mlog):"
+    grep -E '^\[ERROR\]' "$mlog" | head -20 >&2 || tail -20 "$mlog" >&2
+    SUMMARY+=("$name: FAILED")
+    return 1
+  fi
+  rm -rf "$out"; mkdir -p "$out"
+  mv "$work/target/polaris-stand-in.jar" "$work/target/lib" "$out/"
+  rm -rf "$work"
+  echo "$hash" > "$CACHE/stamps/$name"
+}
+
 main() {
   local peers=("$@")
-  [[ ${#peers[@]} -gt 0 ]] || peers=(kube polaris polaris-admin)
+  [[ ${#peers[@]} -gt 0 ]] || peers=(kube polaris-stand-in polaris polaris-admin)
   local t0; t0=$(date +%s)
   log "cache: $CACHE"
   local p failed=()
   for p in "${peers[@]}"; do
     case $p in
       kube) build_kube || failed+=("$p") ;;
+      polaris-stand-in) build_standin || failed+=("$p") ;;
       polaris|polaris-admin) build_quarkus "$p" || failed+=("$p") ;;
-      *) echo "unknown peer: $p (kube, polaris, polaris-admin)" >&2; exit 2 ;;
+      *) echo "unknown peer: $p (kube, polaris-stand-in, polaris, polaris-admin)" >&2; exit 2 ;;
     esac
   done
   SUMMARY+=("total: $(( $(date +%s) - t0 ))s")
@@ -148,6 +185,7 @@ main() {
   for p in "${peers[@]}"; do
     case $p in
       kube) ls -1 "$CACHE/bin/kube-apiserver" "$CACHE/bin/kube-controller-manager" "$CACHE/bin/etcd" >&2 ;;
+      polaris-stand-in) ls -1 "$CACHE/$p/polaris-stand-in.jar" >&2 ;;
       *) ls -1 "$CACHE/$p/quarkus-app/quarkus-run.jar" >&2 ;;
     esac
   done

@@ -1,7 +1,7 @@
 //! Real peers built from package registries (see `docs/testing-peers.md`): the
 //! Kubernetes control plane (etcd + kube-apiserver + kube-controller-manager v1.37.2,
 //! built by `tests/peers/build.sh kube`) with a node stand-in that plays the kubelet,
-//! and PostgreSQL 15.
+//! PostgreSQL 15, and the Polaris stand-in (`tests/peers/build.sh polaris-stand-in`).
 //!
 //! Each peer starts once per test binary, on free ports, in a directory of its own,
 //! under [`Guarded`](super::process::Guarded): nothing survives the test binary.
@@ -10,6 +10,9 @@
 
 pub mod kube;
 pub mod node;
+pub mod polaris;
+pub mod polaris_http;
+pub mod polaris_py;
 pub mod postgres;
 
 use std::path::PathBuf;
