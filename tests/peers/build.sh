@@ -161,6 +161,17 @@ build_standin() {
   echo "$hash" > "$CACHE/stamps/$name"
 }
 
+# locked_standin : build_standin under an exclusive lock, so that two callers at once (two
+# test binaries, or a test and a person running polaris-stand-in.sh) build it only once.
+locked_standin() {
+  local rc=0
+  exec 8>"$CACHE/stamps/polaris-stand-in.lock"
+  flock 8
+  build_standin || rc=$?
+  exec 8>&-
+  return $rc
+}
+
 main() {
   local peers=("$@")
   [[ ${#peers[@]} -gt 0 ]] || peers=(kube polaris-stand-in polaris polaris-admin)
@@ -170,7 +181,7 @@ main() {
   for p in "${peers[@]}"; do
     case $p in
       kube) build_kube || failed+=("$p") ;;
-      polaris-stand-in) build_standin || failed+=("$p") ;;
+      polaris-stand-in) locked_standin || failed+=("$p") ;;
       polaris|polaris-admin) build_quarkus "$p" || failed+=("$p") ;;
       *) echo "unknown peer: $p (kube, polaris-stand-in, polaris, polaris-admin)" >&2; exit 2 ;;
     esac
