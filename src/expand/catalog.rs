@@ -40,16 +40,26 @@ impl Expander<'_> {
                 _ => None,
             })
             .unwrap_or_else(|| format!("http://localhost:{port}"));
-        let conn = Connection {
-            url,
-            realm: self.realm(),
-            client_id: stack_polaris
-                .and_then(|p| p.root_client_id.clone())
-                .unwrap_or_else(|| d::ROOT_CLIENT_ID.into()),
-            client_secret: self.secret(
+        let section = self.file.catalog.as_ref();
+        let realm = section
+            .and_then(|c| c.realm.clone())
+            .unwrap_or_else(|| self.realm());
+        let client_id = section
+            .and_then(|c| c.client_id.clone())
+            .or_else(|| stack_polaris.and_then(|p| p.root_client_id.clone()))
+            .unwrap_or_else(|| d::ROOT_CLIENT_ID.into());
+        let client_secret = match section.and_then(|c| c.client_secret.clone()) {
+            Some(r) => self.secret(&Some(r), "catalog.client_secret"),
+            None => self.secret(
                 &stack_polaris.and_then(|p| p.root_client_secret.clone()),
                 "stack.polaris.root_client_secret",
             ),
+        };
+        let conn = Connection {
+            url,
+            realm,
+            client_id,
+            client_secret,
         };
         let deps = stack_polaris
             .map(|_| vec![Addr::<KubeManifest>::fixed("polaris").dep()])
@@ -203,7 +213,7 @@ impl Expander<'_> {
             let spec = PrincipalSpec {
                 polaris: conn.clone(),
                 name: p.name.value.clone(),
-                realm: self.realm(),
+                realm: conn.realm.clone(),
                 credentials_file: p
                     .credentials_file
                     .as_ref()

@@ -13,6 +13,7 @@ use forge::providers::kube::context::{ContextSpec, KubeContext};
 use forge::providers::kube::manifest::{KubeManifest, ManifestSpec};
 use forge::providers::local_file::{FileSpec, LocalFileResource};
 use forge::secret::{SecretSpec, Secrets};
+use serde_json::json;
 
 use crate::support::peers::kube::kube;
 use crate::support::servers::{S3Server, moto, s3s_fs, unique};
@@ -173,4 +174,183 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn make_executable(p: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// The connection to the test Polaris, root's secret read from a file.
+fn polaris_conn(dir: &Path) -> forge::providers::polaris::Connection {
+    let peer = crate::support::peers::polaris::polaris();
+    forge::providers::polaris::Connection {
+        url: peer.url.clone(),
+        realm: peer.realm.clone(),
+        client_id: peer.root_id.clone(),
+        client_secret: SecretSpec::File(write(dir, "root-secret", &peer.root_secret)),
+    }
+}
+
+/// A catalog made outside forge, for the kinds that live in one.
+fn polaris_catalog() -> String {
+    let name = unique("confcat");
+    crate::support::peers::polaris::polaris().create_catalog(&name);
+    name
+}
+
+#[tokio::test]
+async fn polaris_kinds_on_the_stand_in() {
+    use forge::providers::polaris::*;
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let conn = polaris_conn(d);
+    let peer = crate::support::peers::polaris::polaris();
+    let clients = client::Clients::default();
+    let u = unique("conf").replace('-', "_");
+
+    let bucket = unique("confcatb");
+    crate::support::servers::boto3(peer.s3, &format!("s3.create_bucket(Bucket='{bucket}')"));
+    let catalog = CatalogSpec {
+        polaris: conn.clone(),
+        name: bucket.clone(),
+        properties: [(
+            "default-base-location".to_string(),
+            format!("s3://{bucket}"),
+        )]
+        .into(),
+        storage: StorageSpec {
+            storage_type: "S3".into(),
+            allowed_locations: vec![format!("s3://{bucket}")],
+            endpoint: Some(peer.s3.endpoint.clone()),
+            endpoint_internal: None,
+            region: "us-east-1".into(),
+            path_style_access: true,
+            sts_unavailable: true,
+        },
+    };
+    conforms(&PolarisCatalog::new(clients.clone()), d, &bucket, catalog).await;
+
+    let role = PrincipalRoleSpec {
+        polaris: conn.clone(),
+        name: format!("{u}_pr"),
+    };
+    conforms(
+        &PolarisPrincipalRole::new(clients.clone()),
+        d,
+        &role.name.clone(),
+        role,
+    )
+    .await;
+
+    let principal = PrincipalSpec {
+        polaris: conn.clone(),
+        name: format!("{u}_p"),
+        realm: peer.realm.clone(),
+        credentials_file: None,
+        rotate: None,
+    };
+    conforms(
+        &PolarisPrincipal::new(clients.clone()),
+        d,
+        &principal.name.clone(),
+        principal,
+    )
+    .await;
+
+    let cat = polaris_catalog();
+    let cr = CatalogRoleSpec {
+        polaris: conn.clone(),
+        catalog: cat.clone(),
+        name: format!("{u}_cr"),
+    };
+    conforms(&PolarisCatalogRole::new(clients.clone()), d, "cr", cr).await;
+
+    let ns = NamespaceSpec {
+        polaris: conn.clone(),
+        catalog: cat.clone(),
+        namespace: vec!["wild".into(), "life".into()],
+        properties: [("owner".to_string(), "forge".to_string())].into(),
+    };
+    // The parent level first: a nested namespace needs it.
+    let parent = NamespaceSpec {
+        namespace: vec!["wild".into()],
+        properties: Default::default(),
+        ..ns.clone()
+    };
+    let parent_kind = PolarisNamespace::new(clients.clone());
+    let made = forge::provider::Resource::apply(
+        &parent_kind,
+        &ctx(d),
+        "p",
+        &parent,
+        None,
+        forge::provider::Action::Create,
+    )
+    .await
+    .expect("parent namespace");
+    conforms(&PolarisNamespace::new(clients.clone()), d, "ns", ns).await;
+
+    // Assignments and grants need their role and grantee to exist.
+    let pr = format!("{u}_pr2");
+    let p = format!("{u}_p2");
+    let crn = format!("{u}_cr2");
+    let token = peer.root_token();
+    for (path, body) in [
+        (
+            "/api/management/v1/principal-roles".to_string(),
+            json!({"principalRole": {"name": pr}}),
+        ),
+        (
+            "/api/management/v1/principals".to_string(),
+            json!({"principal": {"name": p}}),
+        ),
+        (
+            format!("/api/management/v1/catalogs/{cat}/catalog-roles"),
+            json!({"catalogRole": {"name": crn}}),
+        ),
+    ] {
+        let r = peer.call(&token, "POST", &path, Some(&body));
+        assert_eq!(r.status, 201, "{path}: {}", r.text);
+    }
+    let a = PrincipalRoleAssignmentSpec {
+        polaris: conn.clone(),
+        principal: p.clone(),
+        principal_role: pr.clone(),
+    };
+    conforms(
+        &PolarisPrincipalRoleAssignment::new(clients.clone()),
+        d,
+        "pa",
+        a,
+    )
+    .await;
+    let a = CatalogRoleAssignmentSpec {
+        polaris: conn.clone(),
+        principal_role: pr.clone(),
+        catalog: cat.clone(),
+        catalog_role: crn.clone(),
+    };
+    conforms(
+        &PolarisCatalogRoleAssignment::new(clients.clone()),
+        d,
+        "ca",
+        a,
+    )
+    .await;
+    let mut g = GrantsSpec {
+        polaris: conn.clone(),
+        catalog: cat.clone(),
+        catalog_role: crn.clone(),
+        grants: vec![
+            Grant::Catalog {
+                privilege: forge::config::model::CatalogPrivilege::CATALOG_MANAGE_CONTENT,
+            },
+            Grant::Namespace {
+                namespace: vec!["wild".into()],
+                privilege: forge::config::model::CatalogPrivilege::TABLE_READ_DATA,
+            },
+        ],
+    };
+    g.normalize();
+    conforms(&PolarisGrants::new(clients.clone()), d, "g", g).await;
+    forge::provider::Resource::delete(&parent_kind, &ctx(d), "p", &parent, &made)
+        .await
+        .expect("drop parent");
+    peer.assert_spec_clean("conformance of the Polaris kinds");
 }

@@ -9,6 +9,7 @@ mod conformance;
 mod iceberg;
 mod lock;
 mod peers;
+mod polaris;
 mod polaris_standin;
 mod recovery;
 mod s3;

@@ -12,6 +12,16 @@ pub struct CatalogSection {
     /// Base URL of the Polaris REST API (default: the stack's, `http://localhost:18181`).
     #[serde(default)]
     pub url: Option<String>,
+    /// The realm (default: the stack's, `POLARIS`).
+    #[serde(default)]
+    pub realm: Option<String>,
+    /// The client id forge authenticates as (default: the stack's root, `root`).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Its secret, by reference (default: the stack's generated root secret). Needed
+    /// when the catalog section is used without `stack.polaris`.
+    #[serde(default)]
+    pub client_secret: Option<super::SecretRef>,
     /// Catalogs.
     #[serde(default)]
     pub catalogs: Vec<Catalog>,

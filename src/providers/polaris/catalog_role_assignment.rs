@@ -8,7 +8,9 @@ use serde_json::json;
 
 use super::Connection;
 use super::client::{Clients, api_error};
-use super::common::{CATALOG_ADMIN, Reach, SERVICE_ADMIN, client, mgmt, reach, unavailable_or};
+use super::common::{
+    CATALOG_ADMIN, Reach, SERVICE_ADMIN, client, delete_gone_ok, mgmt, reach, unavailable_or,
+};
 use super::principal_role_assignment::AssignmentState;
 use crate::provider::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
 
@@ -154,8 +156,8 @@ impl Resource for PolarisCatalogRoleAssignment {
             return Ok(());
         }
         let c = client(&self.clients, ctx, &spec.polaris)?;
-        c.expect(
-            Method::DELETE,
+        delete_gone_ok(
+            &c,
             &mgmt(&[
                 "principal-roles",
                 &spec.principal_role,
@@ -163,14 +165,11 @@ impl Resource for PolarisCatalogRoleAssignment {
                 &spec.catalog,
                 &spec.catalog_role,
             ]),
-            None,
             &format!(
                 "revoke catalog role {}/{} from {}",
                 spec.catalog, spec.catalog_role, spec.principal_role
             ),
-            &[200, 204, 404],
         )
-        .await?;
-        Ok(())
+        .await
     }
 }

@@ -99,3 +99,14 @@ pub fn string_map(v: &Value) -> BTreeMap<String, String> {
 pub fn version(v: &Value) -> i64 {
     v["entityVersion"].as_i64().unwrap_or(0)
 }
+
+/// Deletes (or revokes) what `path` names; already gone is fine: 404, or Polaris's 400
+/// `GRANT_NOT_FOUND` for an assignment or grant that is not there.
+pub async fn delete_gone_ok(c: &Client, path: &str, operation: &str) -> Result<(), ProviderError> {
+    let reply = c.call(Method::DELETE, path, None, operation).await?;
+    match reply.status {
+        200 | 204 | 404 => Ok(()),
+        400 if reply.body["error"]["type"] == "GRANT_NOT_FOUND" => Ok(()),
+        _ => Err(super::client::api_error(operation, &reply, None)),
+    }
+}

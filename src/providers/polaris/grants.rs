@@ -255,14 +255,20 @@ impl Resource for PolarisGrants {
             Reach::Unavailable(why) => return Ok(Observed::Unavailable(why)),
         };
         Ok(match unavailable_or(Self::listed(&c, spec).await)? {
-            Ok(Some(list)) => Observed::Present(GrantsState {
-                grants: list
+            Ok(Some(list)) => {
+                let grants: BTreeMap<String, bool> = list
                     .iter()
                     .map(api_key)
                     .filter(|k| !spec.protected(k) || Self::wanted(spec).contains_key(k))
                     .map(|k| (k, true))
-                    .collect(),
-            }),
+                    .collect();
+                // A role holding nothing forge would manage: there is no grant set yet.
+                if grants.is_empty() {
+                    Observed::Absent
+                } else {
+                    Observed::Present(GrantsState { grants })
+                }
+            }
             Ok(None) => Observed::Absent,
             Err(why) => Observed::Unavailable(why),
         })

@@ -271,6 +271,9 @@ impl Resource for PolarisNamespace {
             return Ok(());
         };
         let name = spec.namespace.join(".");
+        if Self::get(&c, spec).await?.is_none() {
+            return Ok(());
+        }
         let left = Self::contents(&c, &prefix, spec).await?;
         if !left.is_empty() {
             return Err(ProviderError::Conflict {

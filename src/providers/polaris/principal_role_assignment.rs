@@ -8,7 +8,9 @@ use serde_json::json;
 
 use super::Connection;
 use super::client::{Clients, api_error};
-use super::common::{ROOT, Reach, SERVICE_ADMIN, client, mgmt, reach, unavailable_or};
+use super::common::{
+    ROOT, Reach, SERVICE_ADMIN, client, delete_gone_ok, mgmt, reach, unavailable_or,
+};
 use crate::provider::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
 
 /// The `polaris_principal_role_assignment` kind.
@@ -152,22 +154,19 @@ impl Resource for PolarisPrincipalRoleAssignment {
             return Ok(());
         }
         let c = client(&self.clients, ctx, &spec.polaris)?;
-        c.expect(
-            Method::DELETE,
+        delete_gone_ok(
+            &c,
             &mgmt(&[
                 "principals",
                 &spec.principal,
                 "principal-roles",
                 &spec.principal_role,
             ]),
-            None,
             &format!(
                 "revoke principal role {} from {}",
                 spec.principal_role, spec.principal
             ),
-            &[200, 204, 404],
         )
-        .await?;
-        Ok(())
+        .await
     }
 }

@@ -7,6 +7,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -53,7 +56,13 @@ public final class Main {
     IcebergCatalogs catalogs = new IcebergCatalogs(state, s3);
 
     Server server = new Server(new QueuedThreadPool(64, 4));
-    ServerConnector connector = new ServerConnector(server);
+    // Iceberg REST joins namespace levels with %1F (the unit separator); Jetty's default
+    // URI compliance refuses control characters in paths, Polaris's server does not.
+    HttpConfiguration http = new HttpConfiguration();
+    http.setUriCompliance(
+        UriCompliance.DEFAULT.with(
+            "iceberg-rest", UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS));
+    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost("127.0.0.1");
     connector.setPort(port);
     server.addConnector(connector);
