@@ -66,6 +66,10 @@ pub enum Error {
     #[error("{0}")]
     #[diagnostic(code(forge::usage))]
     Usage(String),
+    /// A call to a server failed.
+    #[error(transparent)]
+    #[diagnostic(code(forge::provider))]
+    Provider(Box<crate::provider::ProviderError>),
     /// A store could not be reached or listed.
     #[error("the sync could not start")]
     #[diagnostic(code(forge::store))]

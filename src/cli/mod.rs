@@ -13,6 +13,7 @@ mod inspect;
 mod interrupt;
 mod misc;
 mod plan;
+mod polaris;
 mod report;
 mod s3;
 
@@ -92,11 +93,43 @@ pub enum Command {
     /// Iceberg tools.
     #[command(subcommand)]
     Iceberg(IcebergCommand),
+    /// Polaris catalog tools.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Call the Polaris API forge.yaml names, authenticated: `forge api GET catalogs`.
+    Api(ApiArgs),
     /// S3 tools.
     #[command(subcommand)]
     S3(S3Command),
     /// Print shell completions.
     Completions(CompletionsArgs),
+}
+
+/// `forge catalog ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Read the live Polaris and print the `catalog:` section of forge.yaml that
+    /// reproduces it (`forge plan` then imports it with no other change).
+    Export {
+        /// Only this catalog (and the roles and principals that lead to it). Repeatable.
+        #[arg(long = "catalog", value_name = "NAME")]
+        catalogs: Vec<String>,
+    },
+}
+
+/// `forge api`.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// GET, POST, PUT, DELETE, ...
+    pub method: String,
+    /// `/api/...`, or a management API path (`catalogs`, `principals/x`).
+    pub path: String,
+    /// A JSON body.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Print the body as it came, not pretty.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 /// `forge iceberg ...`.
@@ -418,6 +451,10 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<i32, Error> {
         Command::Schema(a) => misc::schema(a),
         Command::Doctor(a) => doctor::run(&ctx, a).await,
         Command::Iceberg(IcebergCommand::RewritePaths(a)) => iceberg::rewrite_paths(a),
+        Command::Catalog(CatalogCommand::Export { catalogs }) => {
+            polaris::export(&ctx, &catalogs).await
+        }
+        Command::Api(a) => polaris::api(&ctx, a).await,
         Command::S3(S3Command::Sync(a)) => s3::sync(a, &interrupt).await,
         Command::Completions(a) => misc::completions(a),
     }

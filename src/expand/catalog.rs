@@ -24,6 +24,14 @@ use crate::providers::polaris::{
     TableSpec,
 };
 
+/// How forge.yaml reaches its Polaris (for `forge api` and `forge catalog export`):
+/// `None` when it declares neither a catalog section nor the stack's Polaris.
+pub fn polaris_connection(declared: &super::Declared) -> Option<Connection> {
+    let file = &declared.config.file;
+    let has = file.catalog.is_some() || file.stack.as_ref().is_some_and(|s| s.polaris.is_some());
+    has.then(|| Expander::new(&declared.config).polaris_connection().0)
+}
+
 impl Expander<'_> {
     /// How every Polaris resource reaches the server, and what it depends on (the
     /// stack's Polaris, when forge runs it).

@@ -12,6 +12,7 @@
 
 mod buckets;
 mod catalog;
+pub use catalog::polaris_connection;
 mod cluster;
 mod files;
 mod l2c;

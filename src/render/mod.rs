@@ -1,6 +1,7 @@
 //! Everything forge prints: plans, progress, JSON lines, graphs, errors. Nothing else
 //! in forge writes to the terminal.
 
+pub mod export;
 pub mod graph;
 pub mod json;
 pub mod plan;

@@ -441,3 +441,188 @@ fn entities_made_by_polaris_setup_apply_are_imported_with_no_other_change() {
     run(&p, peer, &["destroy", "--auto-approve"]).expect_code(0);
     peer.assert_spec_clean("import");
 }
+
+#[test]
+fn forge_api_calls_polaris_authenticated_and_export_round_trips() {
+    let peer = polaris();
+    let n = Names::new("pexp");
+    let p = Project::new(&yaml(peer, &seed_section(&n)));
+    run(&p, peer, &["apply", "--auto-approve"]).expect_code(0);
+
+    // forge api: any method, pretty JSON, the exit code of the status.
+    let got = run(
+        &p,
+        peer,
+        &["api", "GET", &format!("catalogs/{}", n.catalog)],
+    )
+    .expect_code(0);
+    let v: Value = serde_json::from_str(&got.stdout).expect("pretty JSON");
+    assert_eq!(v["name"], n.catalog);
+    let role = format!("{}_extra", n.principal_role);
+    let body = json!({"principalRole": {"name": role}}).to_string();
+    run(
+        &p,
+        peer,
+        &["api", "POST", "principal-roles", "--data", &body],
+    )
+    .expect_code(0);
+    let raw = run(
+        &p,
+        peer,
+        &[
+            "api",
+            "GET",
+            &format!("/api/management/v1/principal-roles/{role}"),
+            "--raw",
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(
+        raw.stdout.lines().count(),
+        1,
+        "raw is one line: {}",
+        raw.stdout
+    );
+    let missing = run(&p, peer, &["api", "GET", "catalogs/no-such-catalog"]);
+    assert_eq!(missing.code, 1, "{}", missing.stderr);
+    assert!(missing.stderr.contains("HTTP 404"), "{}", missing.stderr);
+    run(
+        &p,
+        peer,
+        &["api", "DELETE", &format!("principal-roles/{role}")],
+    )
+    .expect_code(0);
+
+    // Export what forge made, then plan it from a fresh work dir: only imports.
+    let exported = run(&p, peer, &["catalog", "export", "--catalog", &n.catalog]).expect_code(0);
+    let section: String = exported
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with('#') && *l != "catalog:")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        section.contains(&n.principal) && section.contains("CATALOG_MANAGE_CONTENT"),
+        "{}",
+        exported.stdout
+    );
+    let fresh = Project::new(&yaml(peer, &section));
+    let plan = run(&fresh, peer, &["plan", "--no-color"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout
+            .contains(" to import, 0 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    run(&fresh, peer, &["apply", "--auto-approve"]).expect_code(0);
+    run(&fresh, peer, &["plan", "--detailed-exitcode"]).expect_code(0);
+    run(&p, peer, &["destroy", "--auto-approve"]).expect_code(0);
+    peer.assert_spec_clean("api and export");
+}
+
+#[test]
+fn faults_are_retried_or_reported_with_the_address_and_the_next_apply_converges() {
+    use crate::support::proxy::{Fault, FaultProxy};
+    let peer = polaris();
+    let proxy = FaultProxy::start(peer.port);
+    let n = Names::new("pflt");
+    let section = seed_section(&n);
+    let text = yaml(peer, &section).replace(
+        &format!("url: {}", peer.url),
+        &format!("url: {}", proxy.endpoint()),
+    );
+    let p = Project::new(&text);
+    // A 503 on the token call and a 500 on the first create are retried.
+    proxy.add(
+        Some("POST"),
+        "/api/catalog/v1/oauth/tokens",
+        Some(1),
+        Fault::Status(503, "{}".into()),
+    );
+    proxy.add(
+        Some("POST"),
+        "/api/management/v1/principal-roles",
+        Some(1),
+        Fault::Status(500, "{}".into()),
+    );
+    run(&p, peer, &["apply", "--auto-approve"]).expect_code(0);
+    assert!(
+        proxy.count("POST", "/api/management/v1/principal-roles") >= 2,
+        "the create was retried"
+    );
+    run(&p, peer, &["plan", "--detailed-exitcode"]).expect_code(0);
+
+    // A server that keeps failing fails only that resource, named with its address ...
+    p.write(&text.replace("properties: {owner: forge}", "properties: {owner: ops}"));
+    proxy.add(
+        Some("POST"),
+        &format!(
+            "/api/catalog/v1/{}/namespaces/wildlife/properties",
+            n.catalog
+        ),
+        None,
+        Fault::Status(
+            500,
+            r#"{"error":{"message":"disk full","type":"ServiceFailureException","code":500}}"#
+                .into(),
+        ),
+    );
+    let r = run(&p, peer, &["apply", "--auto-approve"]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains(&format!("polaris_namespace.{}/wildlife", n.catalog))
+            && all.contains("disk full"),
+        "{all}"
+    );
+    proxy.clear();
+    // ... a connection cut mid-reply is retried ...
+    proxy.add(
+        Some("GET"),
+        "/api/management/v1/catalogs",
+        Some(1),
+        Fault::ResetMidBody,
+    );
+    // ... and the next apply converges.
+    run(&p, peer, &["apply", "--auto-approve"]).expect_code(0);
+    run(&p, peer, &["plan", "--detailed-exitcode"]).expect_code(0);
+
+    // Changed by hand between plan and apply: the version conflict is read again and resolved.
+    p.write(&text.replace("  catalogs:\n", "  catalogs:\n").replace(
+        &format!("    - name: {}\n", n.catalog),
+        &format!(
+            "    - name: {}\n      properties: {{tier: gold}}\n",
+            n.catalog
+        ),
+    ));
+    let plan_file = p.path().join("tfplan");
+    run(
+        &p,
+        peer,
+        &["plan", "--out", plan_file.to_str().expect("utf-8")],
+    )
+    .expect_code(0);
+    let token = peer.root_token();
+    let cat = peer.call(
+        &token,
+        "GET",
+        &format!("/api/management/v1/catalogs/{}", n.catalog),
+        None,
+    );
+    let edit = json!({"currentEntityVersion": cat.json()["entityVersion"], "properties": {"default-base-location": format!("s3://{}", n.catalog), "by": "hand"}});
+    assert_eq!(
+        peer.call(
+            &token,
+            "PUT",
+            &format!("/api/management/v1/catalogs/{}", n.catalog),
+            Some(&edit)
+        )
+        .status,
+        200
+    );
+    run(&p, peer, &["apply", plan_file.to_str().expect("utf-8")]).expect_code(0);
+    let now = root(peer, &["catalogs", "get", &n.catalog]);
+    assert_eq!(now[0]["properties"]["tier"], "gold", "{now:?}");
+    run(&p, peer, &["destroy", "--auto-approve"]).expect_code(0);
+}

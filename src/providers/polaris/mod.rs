@@ -10,6 +10,7 @@ mod catalog_role;
 mod catalog_role_assignment;
 pub mod client;
 mod common;
+pub mod export;
 mod grants;
 pub mod names;
 mod namespace;
