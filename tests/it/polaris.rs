@@ -589,7 +589,7 @@ fn faults_are_retried_or_reported_with_the_address_and_the_next_apply_converges(
     run(&p, peer, &["plan", "--detailed-exitcode"]).expect_code(0);
 
     // Changed by hand between plan and apply: the version conflict is read again and resolved.
-    p.write(&text.replace("  catalogs:\n", "  catalogs:\n").replace(
+    p.write(&text.replace(
         &format!("    - name: {}\n", n.catalog),
         &format!(
             "    - name: {}\n      properties: {{tier: gold}}\n",
