@@ -38,6 +38,8 @@ ep=http://127.0.0.1:$port
 n=20
 mkdir -p "$work/p"
 {
+  echo "version: 1"
+  echo "project: bench"
   echo "stores: [{name: aws, endpoint: \"$ep\", access_key: {env: AWS_ACCESS_KEY_ID}, secret_key: {env: AWS_SECRET_ACCESS_KEY}}]"
   echo "buckets:"
   for i in $(seq $n); do echo "  - {name: bench-$i, store: aws, force_destroy: true}"; done

@@ -68,13 +68,15 @@ reset_dst='rm -rf '"$work"'/dst/lake '"$work"'/dst/.bucket-* && mkdir -p '"$work
 tools() { # tools NAME PREFIX
   local name=$1 prefix=$2
   hyperfine --runs "$RUNS" --export-markdown "$OUT/sync-$name.md" --export-json "$OUT/sync-$name.json" --prepare "${PREPARE:-$reset_dst}" \
-    -n forge "$FORGE s3 sync s3://lake/$prefix s3://lake/$prefix --source-endpoint http://127.0.0.1:$SP --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint http://127.0.0.1:$DP --dest-access-key-env DST_AK --dest-secret-key-env DST_SK --concurrency 16" \
+    -n forge "$FORGE s3 sync ${FORGE_SYNC_ARGS:-} s3://lake/$prefix s3://lake/$prefix --source-endpoint http://127.0.0.1:$SP --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint http://127.0.0.1:$DP --dest-access-key-env DST_AK --dest-secret-key-env DST_SK --concurrency 16" \
     -n rclone "rclone sync src:lake/$prefix dst:lake/$prefix" \
     -n rclone-tuned "rclone sync src:lake/$prefix dst:lake/$prefix --transfers 16 --checkers 16 --size-only --s3-no-head --s3-no-check-bucket" \
     -n python-boto3 "env PYTHONPATH=$PY python3 $REF http://127.0.0.1:$SP lake $prefix http://127.0.0.1:$DP lake $prefix"
 }
-echo "## 2,000 x 16 KiB"; tools small small/
-echo "## 6 x 128 MiB"; RUNS=${LARGE_RUNS:-3} tools large large/
+WORKLOADS=${WORKLOADS:-small large incremental}
+case " $WORKLOADS " in *" small "*) echo "## 2,000 x 16 KiB"; tools small small/ ;; esac
+case " $WORKLOADS " in *" large "*) echo "## 6 x 128 MiB"; RUNS=${LARGE_RUNS:-3} tools large large/ ;; esac
+case " $WORKLOADS " in *" incremental "*) ;; *) exit 0 ;; esac
 # Incremental: the destination holds the small objects as of before 50 were added and 5 resized.
 "$FORGE" s3 sync s3://lake/small/ s3://lake/small/ --source-endpoint "http://127.0.0.1:$SP" --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint "http://127.0.0.1:$DP" --dest-access-key-env DST_AK --dest-secret-key-env DST_SK >/dev/null
 rm -rf "$work/base" && cp -a "$work/dst" "$work/base"
