@@ -64,4 +64,39 @@ hyperfine -N --warmup 2 --runs "$RUNS" --export-markdown "$OUT/polaris-plan.md" 
   -n "forge plan (concurrent reads)" "$FORGE -f $work/p/forge.yaml plan --detailed-exitcode" \
   -n "forge plan --parallelism 1 (sequential reads)" "$FORGE -f $work/p/forge.yaml plan --detailed-exitcode --parallelism 1" \
   -n "polaris setup export (official CLI)" "env PYTHONPATH=$POLARIS_PY python3 -m apache_polaris.cli.polaris_cli --host 127.0.0.1 --port $p_port --realm BENCH --client-id root --client-secret benchsecret setup export"
+
+# On loopback the stand-in answers in about a millisecond, so concurrency has little to
+# win; a Polaris across a network answers in tens of milliseconds. The same comparison
+# through a proxy that delays every request by LATENCY_MS (default 20):
+cat > "$work/delay.py" <<'PY'
+import asyncio, sys
+listen, upstream, delay = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) / 1000
+async def pipe(r, w, wait):
+    try:
+        while data := await r.read(65536):
+            if wait:
+                await asyncio.sleep(delay)
+            w.write(data)
+            await w.drain()
+    finally:
+        w.close()
+async def handle(cr, cw):
+    ur, uw = await asyncio.open_connection("127.0.0.1", upstream)
+    await asyncio.gather(pipe(cr, uw, True), pipe(ur, cw, False), return_exceptions=True)
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", listen)
+    print("ready", flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+PY
+d_port=$(free_port)
+python3 "$work/delay.py" "$d_port" "$p_port" "${LATENCY_MS:-20}" >"$work/delay.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q ready "$work/delay.log" && break; sleep 0.1; done
+sed "s|url: http://127.0.0.1:$p_port|url: http://127.0.0.1:$d_port|" "$work/p/forge.yaml" > "$work/p/remote.yaml"
+echo "## the same, Polaris ${LATENCY_MS:-20} ms away"
+hyperfine -N --warmup 1 --runs "$RUNS" --export-markdown "$OUT/polaris-plan-remote.md" \
+  -n "forge plan (concurrent reads)" "$FORGE -f $work/p/remote.yaml plan --detailed-exitcode" \
+  -n "forge plan --parallelism 1 (sequential reads)" "$FORGE -f $work/p/remote.yaml plan --detailed-exitcode --parallelism 1" \
+  -n "polaris setup export (official CLI)" "env PYTHONPATH=$POLARIS_PY python3 -m apache_polaris.cli.polaris_cli --host 127.0.0.1 --port $d_port --realm BENCH --client-id root --client-secret benchsecret setup export"
 "$FORGE" -f "$work/p/forge.yaml" destroy --auto-approve >/dev/null
