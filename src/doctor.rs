@@ -52,6 +52,20 @@ fn check(name: &str, status: Status, message: impl Into<String>, hint: Option<St
     }
 }
 
+/// A reason that stops resources (found by reading them, as `forge plan` does) as a check.
+pub fn blocker_check(b: crate::plan::Blocker) -> Check {
+    let n = b.addrs.len();
+    Check {
+        name: format!(
+            "{n} resource{} of forge.yaml",
+            if n == 1 { "" } else { "s" }
+        ),
+        status: Status::Fail,
+        message: b.message,
+        hint: b.hint,
+    }
+}
+
 /// Whether nothing listens on `port` (on all interfaces, as k3d binds).
 pub fn port_free(port: u16) -> bool {
     TcpListener::bind(("0.0.0.0", port)).is_ok()

@@ -72,6 +72,8 @@ pub struct Applier {
 
 struct Shared {
     applier: Applier,
+    /// What the plan found cannot be applied.
+    blocked: Vec<crate::plan::Blocker>,
     store: Mutex<StateStore>,
     save_failed: std::sync::Mutex<Option<SaveError>>,
 }
@@ -108,6 +110,7 @@ impl Applier {
     ) -> (StateStore, ApplyReport) {
         let shared = Arc::new(Shared {
             applier: self.clone(),
+            blocked: plan.blocked.clone(),
             store: Mutex::new(store),
             save_failed: Default::default(),
         });
@@ -224,6 +227,20 @@ async fn run_node(shared: &Shared, change: &ResourceChange) -> Result<Duration, 
         what,
         after: timeout,
     };
+    // What the plan found cannot be done is refused before any call.
+    if let Some(b) = shared.blocked.iter().find(|b| b.blocks(&addr)) {
+        let e = ProviderError::Blocked {
+            reason: b.message.clone(),
+            hint: b.hint.clone(),
+        };
+        shared.emit(ApplyEvent::Failed {
+            addr,
+            action: change.action,
+            error: crate::render::error_chain(&e),
+            hint: e.hint(),
+        });
+        return Err(e);
+    }
     shared.emit(ApplyEvent::Started {
         addr: addr.clone(),
         action: change.action,

@@ -170,7 +170,7 @@ async fn execute(
         .apply(&plan, ctx, run.parallelism as usize, Some(tx))
         .await?;
     let _ = printer.await;
-    summarize(g, &plan, &applied.report, run.json);
+    summarize(g, &plan, &applied.report, run);
     let store = applied.outcome()?;
     let outputs = &store.state().outputs;
     if !outputs.is_empty() && !plan.destroy {
@@ -193,66 +193,27 @@ async fn execute(
     Ok(exit::OK)
 }
 
-fn summarize(g: &Global, plan: &Plan, report: &ApplyReport, json: bool) {
-    let (mut add, mut change, mut remove) = (0, 0, 0);
-    for (_, action, _) in &report.done {
-        match action {
-            Action::Create => add += 1,
-            Action::Update | Action::Import => change += 1,
-            Action::Replace => {
-                add += 1;
-                remove += 1
+fn summarize(g: &Global, plan: &Plan, report: &ApplyReport, run: &RunArgs) {
+    if run.json {
+        let (mut add, mut change, mut remove) = (0, 0, 0);
+        for (_, action, _) in &report.done {
+            match action {
+                Action::Create => add += 1,
+                Action::Update | Action::Import => change += 1,
+                Action::Replace => {
+                    add += 1;
+                    remove += 1
+                }
+                Action::Delete => remove += 1,
+                _ => {}
             }
-            Action::Delete => remove += 1,
-            _ => {}
         }
-    }
-    let op = if plan.destroy { "destroy" } else { "apply" };
-    if json {
+        let op = if plan.destroy { "destroy" } else { "apply" };
         println!("{}", render::json::apply_summary(add, change, remove, op));
         return;
     }
-    let style = g.style;
-    if report.complete() {
-        if plan.destroy {
-            println!(
-                "\n{} Resources: {remove} destroyed.",
-                style.green(&style.bold("Destroy complete!"))
-            );
-        } else {
-            println!(
-                "\n{} Resources: {add} added, {change} changed, {remove} destroyed.",
-                style.green(&style.bold("Apply complete!"))
-            );
-        }
-        return;
-    }
-    println!(
-        "\n{} Resources: {add} added, {change} changed, {remove} destroyed; {} failed.",
-        style.red(&style.bold(if plan.destroy {
-            "Destroy incomplete."
-        } else {
-            "Apply incomplete."
-        })),
-        report.failed.len()
+    print!(
+        "{}",
+        render::outcome::summary(plan, report, g.style, run.verbose)
     );
-    for (addr, _, e) in &report.failed {
-        println!(
-            "  {} {addr}: {}",
-            style.red("failed "),
-            render::error_chain(e)
-        );
-    }
-    for (addr, because) in &report.skipped {
-        println!(
-            "  {} {addr} (because {because} failed)",
-            style.yellow("skipped")
-        );
-    }
-    for addr in &report.not_run {
-        println!(
-            "  {} {addr} (interrupted before it started)",
-            style.yellow("not run")
-        );
-    }
 }

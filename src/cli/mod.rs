@@ -279,6 +279,9 @@ pub struct RunArgs {
     /// Machine-readable output, one JSON object per line.
     #[arg(long)]
     pub json: bool,
+    /// After a failed apply, list every failed and skipped resource on its own line.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 impl RunArgs {

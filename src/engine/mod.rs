@@ -250,6 +250,36 @@ impl Engine {
     }
 }
 
+/// What stops whole providers, read without taking the lock (for `forge doctor`): a
+/// missing tool, no credentials, a server that does not answer. The same reads as a
+/// plan's refresh; nothing is written.
+pub async fn preflight(
+    declared: &Declared,
+    state: &State,
+    registry: &Registry,
+    ctx: &Ctx,
+) -> Result<Vec<crate::plan::Blocker>, Error> {
+    let graph = ResourceGraph::build(declared, state)?;
+    let obs = refresh(
+        declared,
+        &graph,
+        state,
+        registry,
+        ctx,
+        &Selection::all(),
+        10,
+    )
+    .await
+    .map_err(|errs| {
+        Error::Refresh(
+            errs.into_iter()
+                .map(|(addr, e)| ResourceError::new(addr, e))
+                .collect(),
+        )
+    })?;
+    Ok(obs.blocked)
+}
+
 /// What [`Engine::apply`] leaves: the locked state and the report.
 pub struct Applied {
     /// The state after the run (the lock is released when this is dropped).

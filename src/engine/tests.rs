@@ -430,23 +430,27 @@ async fn a_server_that_is_not_there_yet_plans_as_create() {
 }
 
 #[tokio::test]
-async fn a_missing_tool_warns_in_plan_and_fails_in_apply() {
+async fn a_missing_tool_warns_once_in_plan_and_apply_refuses_its_branch_without_calling() {
+    // a <- b (b needs a); c is independent.
     let h = h();
     h.fake.world().tool_missing = true;
-    let config = cfg(vec![fake("a", "1", &[])]);
+    let config = cfg(vec![fake("a", "1", &[]), fake("b", "1", &["a"])]);
     let plan = h.plan(&config).await;
-    assert_eq!(actions(&plan), vec![("fake.a".into(), Action::Create)]);
-    assert_eq!(plan.warnings.len(), 1);
+    assert_eq!(plan.blocked.len(), 1, "one warning for one reason");
     assert!(
-        plan.warnings[0]
+        plan.blocked[0]
             .message
             .contains("`fakectl` is not installed")
     );
+    assert_eq!(plan.blocked[0].addrs.len(), 2);
+    let creates_before = h.fake.calls("create").len();
     let report = h.apply_plan(&config, &plan, 10).await;
-    assert!(matches!(
-        report.failed[0].2,
-        ProviderError::ToolMissing { .. }
-    ));
+    assert!(matches!(report.failed[0].2, ProviderError::Blocked { .. }));
+    assert_eq!(
+        h.fake.calls("create").len(),
+        creates_before,
+        "nothing was attempted"
+    );
 }
 
 #[tokio::test]

@@ -72,6 +72,26 @@ pub struct Warning {
     pub hint: Option<String>,
 }
 
+/// Resources apply cannot touch, for one shared reason: a tool that is not installed,
+/// no credentials for their cloud. Found while reading; shown once per reason in the plan;
+/// apply fails them before any call (and skips what depends on them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Blocker {
+    /// What is wrong, e.g. "no AWS credentials found".
+    pub message: String,
+    /// What to do.
+    pub hint: Option<String>,
+    /// The resources it blocks.
+    pub addrs: Vec<ResourceAddr>,
+}
+
+impl Blocker {
+    /// Whether `addr` is blocked.
+    pub fn blocks(&self, addr: &ResourceAddr) -> bool {
+        self.addrs.contains(addr)
+    }
+}
+
 /// A whole plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -93,6 +113,9 @@ pub struct Plan {
     pub drift: Vec<Drift>,
     /// Warnings.
     pub warnings: Vec<Warning>,
+    /// Resources apply cannot touch, grouped by reason.
+    #[serde(default)]
+    pub blocked: Vec<Blocker>,
     /// State entries of resources that no longer exist anywhere; apply forgets them.
     pub forget: Vec<ResourceAddr>,
 }

@@ -222,6 +222,18 @@ impl<'a> Planner<'a> {
         if opts.destroy {
             changes.reverse();
         }
+        // Only what this plan changes is blocked (a destroy of nothing is fine).
+        let blocked = obs
+            .blocked
+            .iter()
+            .map(|b| {
+                let mut b = b.clone();
+                b.addrs
+                    .retain(|a| changes.iter().any(|c| &c.addr == a && c.action.is_change()));
+                b
+            })
+            .filter(|b| !b.addrs.is_empty())
+            .collect();
         Ok(Plan {
             format: PLAN_FORMAT,
             forge_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -232,6 +244,7 @@ impl<'a> Planner<'a> {
             changes,
             drift,
             warnings,
+            blocked,
             forget,
         })
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::Warning;
 use super::resolve::{resolve_spec, unresolved_refs};
+use super::{Blocker, Warning};
 use crate::addr::ResourceAddr;
 use crate::expand::Declared;
 use crate::graph::walk::{Outcome, walk};
@@ -21,6 +21,8 @@ pub struct Observations {
     pub observed: BTreeMap<ResourceAddr, Observed<Value>>,
     /// Warnings for the plan.
     pub warnings: Vec<Warning>,
+    /// Resources that cannot be applied, grouped by reason.
+    pub blocked: Vec<Blocker>,
 }
 
 impl Observations {
@@ -41,6 +43,7 @@ impl Observations {
         Self {
             observed,
             warnings: vec![],
+            blocked: vec![],
         }
     }
 }
@@ -130,18 +133,42 @@ pub async fn refresh(
             Outcome::Done(o) => {
                 obs.observed.insert(job.addr.clone(), o);
             }
+            // Nothing can be done to these until the user acts: say so once per reason.
             Outcome::Failed(ProviderError::ToolMissing { tool, hint }) => {
-                obs.warnings.push(Warning {
-                    addr: Some(job.addr.clone()),
-                    message: format!(
-                        "`{tool}` is not installed: apply will fail for this resource"
-                    ),
-                    hint: Some(hint),
-                });
-                obs.observed.insert(
-                    job.addr.clone(),
-                    Observed::Unavailable(format!("`{tool}` is not installed")),
-                );
+                let message = format!("`{tool}` is not installed");
+                block(&mut obs.blocked, &message, Some(hint), &job.addr);
+                obs.observed
+                    .insert(job.addr.clone(), Observed::Unavailable(message));
+            }
+            Outcome::Failed(ProviderError::Unreachable {
+                endpoint,
+                reason,
+                hint,
+                ..
+            }) => {
+                let message = format!("{endpoint} is not reachable: {reason}");
+                // A server that this plan creates first (the stack's RustFS) is not up
+                // yet, as expected: planned as absent. Any other is a problem, said once.
+                let awaited = graph
+                    .dependencies(&job.addr)
+                    .iter()
+                    .any(|d| !state.resources.contains_key(&d.to_string()));
+                if !awaited {
+                    block(&mut obs.blocked, &message, hint, &job.addr);
+                }
+                obs.observed
+                    .insert(job.addr.clone(), Observed::Unavailable(message));
+            }
+            Outcome::Failed(e @ ProviderError::NotImplemented { .. }) => {
+                let message = "this version of forge cannot apply these kinds yet";
+                block(&mut obs.blocked, message, e.hint(), &job.addr);
+                obs.observed
+                    .insert(job.addr.clone(), Observed::Unavailable(message.into()));
+            }
+            Outcome::Failed(ProviderError::Credentials { reason, hint, .. }) => {
+                block(&mut obs.blocked, &reason, Some(hint), &job.addr);
+                obs.observed
+                    .insert(job.addr.clone(), Observed::Unavailable(reason));
             }
             Outcome::Failed(e) => errors.push((job.addr.clone(), e)),
             Outcome::Skipped { .. } | Outcome::NotRun => {
@@ -153,5 +180,17 @@ pub async fn refresh(
         Ok(obs)
     } else {
         Err(errors)
+    }
+}
+
+/// Adds `addr` to the blocker for `message`, making one if it is the first.
+fn block(blocked: &mut Vec<Blocker>, message: &str, hint: Option<String>, addr: &ResourceAddr) {
+    match blocked.iter_mut().find(|b| b.message == message) {
+        Some(b) => b.addrs.push(addr.clone()),
+        None => blocked.push(Blocker {
+            message: message.to_string(),
+            hint,
+            addrs: vec![addr.clone()],
+        }),
     }
 }

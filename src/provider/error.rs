@@ -143,6 +143,15 @@ pub enum ProviderError {
         /// The `${kind.name.attr}` references left.
         refs: Vec<String>,
     },
+    /// The plan found it cannot be applied (a missing tool, no credentials): refused
+    /// before any call.
+    #[error("not applied: {reason}")]
+    Blocked {
+        /// Why.
+        reason: String,
+        /// What to do.
+        hint: Option<String>,
+    },
     /// State could not be saved, so the change was not started.
     #[error("state could not be saved")]
     StateNotSaved,
@@ -169,7 +178,8 @@ impl ProviderError {
             }
             ProviderError::Api { hint, .. }
             | ProviderError::Unreachable { hint, .. }
-            | ProviderError::Conflict { hint, .. } => hint.clone(),
+            | ProviderError::Conflict { hint, .. }
+            | ProviderError::Blocked { hint, .. } => hint.clone(),
             ProviderError::NotImplemented { .. } => Some(
                 "remove this section from forge.yaml, or exclude it with `--exclude ADDR`".into(),
             ),

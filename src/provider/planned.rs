@@ -40,13 +40,13 @@ impl<K: PlannedKind> DynResource for NotYet<K> {
         _: &Value,
         prior: Option<&Value>,
     ) -> Result<Observed<Value>, ProviderError> {
-        Ok(match prior {
-            Some(p) => Observed::Present(p.clone()),
-            None => Observed::Unavailable(format!(
-                "this version of forge cannot read `{}` yet",
-                K::KIND
-            )),
-        })
+        match prior {
+            Some(p) => Ok(Observed::Present(p.clone())),
+            // Said once per plan for all such resources (see `plan::refresh`).
+            None => Err(ProviderError::NotImplemented {
+                kind: K::KIND.to_string(),
+            }),
+        }
     }
     fn plan(&self, spec: &Value, current: Option<&Value>) -> Result<Planned, ProviderError> {
         // Decoding proves the spec has the kind's shape; what is shown is that spec.

@@ -74,6 +74,10 @@ pub fn plan(plan: &Plan) -> Vec<String> {
     for w in &plan.warnings {
         out.push(line("warn", w.message.clone(), "diagnostic", json!({"diagnostic": {"severity": "warning", "summary": w.message, "detail": w.hint.clone().unwrap_or_default(), "address": w.addr.as_ref().map(|a| a.to_string())}})));
     }
+    for b in &plan.blocked {
+        let addrs: Vec<String> = b.addrs.iter().map(|a| a.to_string()).collect();
+        out.push(line("warn", b.message.clone(), "diagnostic", json!({"diagnostic": {"severity": "warning", "summary": b.message, "detail": b.hint.clone().unwrap_or_default(), "addresses": addrs}})));
+    }
     for d in &plan.drift {
         let msg = format!("{}: Drift detected ({})", d.addr, action_name(d.action));
         out.push(line("info", msg, "resource_drift", json!({"change": {"resource": resource(&d.addr), "action": action_name(d.action), "changed_attributes": d.changes.iter().map(|c| c.path.clone()).collect::<Vec<_>>()}})));

@@ -4,6 +4,7 @@
 pub mod export;
 pub mod graph;
 pub mod json;
+pub mod outcome;
 pub mod plan;
 pub mod progress;
 

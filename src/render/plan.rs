@@ -12,6 +12,44 @@ use crate::provider::Action;
 const UNKNOWN: &str = "(known after apply)";
 const SENSITIVE: &str = "(sensitive)";
 
+/// One blocker: the reason once, how many resources it stops (listed when few), the
+/// remedy, and how to leave them out.
+pub fn blocker(b: &crate::plan::Blocker, style: Style) -> String {
+    use super::outcome::wrap;
+    let mut out = String::new();
+    let n = b.addrs.len();
+    let listed: Vec<String> = b.addrs.iter().take(3).map(|a| a.to_string()).collect();
+    let more = if n > 3 {
+        format!(" and {} more", n - 3)
+    } else {
+        String::new()
+    };
+    out.push_str(&wrap(&format!(
+        "{} {}: apply cannot change {n} resource{} ({}{more})",
+        style.yellow("Warning:"),
+        b.message,
+        if n == 1 { "" } else { "s" },
+        listed.join(", ")
+    )));
+    if let Some(h) = &b.hint {
+        out.push_str(&wrap(&format!("  hint: {h}")));
+    }
+    // Few resources: exclude exactly them (what depends on them goes too); many: their kinds.
+    let mut targets: Vec<String> = if n <= 3 {
+        b.addrs.iter().map(|a| a.to_string()).collect()
+    } else {
+        b.addrs.iter().map(|a| a.kind().to_string()).collect()
+    };
+    targets.sort();
+    targets.dedup();
+    let excludes: Vec<String> = targets.iter().map(|k| format!("--exclude {k}")).collect();
+    out.push_str(&wrap(&format!(
+        "  or leave them out: forge apply {}",
+        excludes.join(" ")
+    )));
+    out
+}
+
 /// Renders a plan for people.
 pub fn render(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
@@ -30,7 +68,10 @@ pub fn render(plan: &Plan, style: Style) -> String {
             let _ = writeln!(out, "  hint: {h}");
         }
     }
-    if !plan.warnings.is_empty() {
+    for b in &plan.blocked {
+        out.push_str(&blocker(b, style));
+    }
+    if !plan.warnings.is_empty() || !plan.blocked.is_empty() {
         out.push('\n');
     }
     if !plan.has_changes() {
@@ -295,6 +336,7 @@ mod tests {
             changes,
             drift,
             warnings: vec![],
+            blocked: vec![],
             forget: vec![],
         }
     }

@@ -87,19 +87,17 @@ impl Progress {
                 hint,
             } => {
                 self.finish(addr);
-                let mut line = format!(
+                let line = format!(
                     "{}: {} failed: {error}",
                     style.bold(&addr.to_string()),
                     noun(*action)
                 );
-                if let Some(h) = hint {
-                    line.push_str(&format!("\n  hint: {h}"));
-                }
-                self.println(style.red(&line));
+                // The remedy is printed once per cause in the summary.
+                let _ = hint;
+                self.println(style.red(super::outcome::wrap(&line).trim_end()));
             }
-            ApplyEvent::Skipped { addr, because, .. } => {
-                self.println(format!("{}: skipped because {because} failed", addr))
-            }
+            // Skips are grouped by cause in the summary (`--verbose` lists each).
+            ApplyEvent::Skipped { .. } => {}
         }
     }
 

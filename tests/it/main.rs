@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod conformance;
+mod errors;
 mod iceberg;
 mod lock;
 mod peers;

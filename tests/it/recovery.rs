@@ -120,11 +120,11 @@ fn server_errors_fail_only_their_resource_and_the_next_apply_converges() {
     let out = p
         .run_env(&["apply", "--auto-approve"], &[("K", "testing")])
         .expect_code(3)
-        .stdout;
-    assert!(out.contains(&format!("failed  s3_bucket.{bad}")), "{out}");
+        .flat();
+    assert!(out.contains(&format!("failed s3_bucket.{bad}:")), "{out}");
     assert!(
         out.contains(&format!(
-            "skipped local_file.after-bad (because s3_bucket.{bad} failed)"
+            "skipped local_file.after-bad, because s3_bucket.{bad} failed"
         )),
         "{out}"
     );

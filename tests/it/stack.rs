@@ -370,7 +370,7 @@ fn a_workload_that_never_becomes_ready_times_out_naming_it() {
         &[],
     );
     let r = r.expect_code(3);
-    let text = format!("{}{}", r.stdout, r.stderr);
+    let text = r.flat();
     assert!(
         text.contains(&format!("Deployment {}/rustfs to be ready", s.rustfs_ns)),
         "{text}"
@@ -406,7 +406,7 @@ fn a_failing_bootstrap_job_is_reported_with_its_reason() {
             &[],
         )
         .expect_code(3);
-    let text = format!("{}{}", r.stdout, r.stderr);
+    let text = r.flat();
     assert!(
         text.contains(&format!("Job {}/polaris-bootstrap failed", s.polaris_ns)),
         "{text}"
@@ -427,7 +427,7 @@ fn k3d_failures_ghosts_and_a_stopped_cluster() {
             &[("FAKE_K3D_FAIL_CREATE", "1")],
         )
         .expect_code(3);
-    assert!(r.stdout.contains("Failed Cluster Start"), "{}", r.stdout);
+    assert!(r.flat().contains("Failed Cluster Start"), "{}", r.stdout);
     // The next plan sees the half-made (stopped) cluster and starts it.
     let r = s.run(&["plan", "--target", &cluster], &[]).expect_code(0);
     assert!(
@@ -724,7 +724,7 @@ fn api_server_faults_are_retried_or_reported_and_the_next_apply_converges() {
     );
     s.write("    image_tag: 1.0.0-alpha.86\n", "17.6");
     let r = apply(&via_proxy).expect_code(3);
-    assert!(r.stdout.contains(&format!("kube_manifest.rustfs: Modifications failed: apply Deployment/{}/rustfs failed: injected by the test proxy", s.rustfs_ns)), "{}", r.stdout);
+    assert!(r.flat().contains(&format!("kube_manifest.rustfs: Modifications failed: apply Deployment/{}/rustfs failed: injected by the test proxy", s.rustfs_ns)), "{}", r.stdout);
     proxy.clear();
     apply(&via_proxy).expect_code(0);
     assert_eq!(

@@ -97,17 +97,47 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// Text that only Rust's `{:?}` of an error type produces: none of it may reach a user.
+const DEBUG_DUMPS: &[&str] = &[
+    "{ source:",
+    "DispatchFailure(",
+    "StatusCode(",
+    "ConnectorError {",
+    "Some(",
+    "kind: Other(",
+];
+
 impl From<Output> for Run {
+    /// Every run of the binary in the suite goes through here, so every user-visible
+    /// output of the suite is checked for debug-formatted structures.
     fn from(o: Output) -> Self {
-        Self {
+        let run = Self {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        };
+        for dump in DEBUG_DUMPS {
+            assert!(
+                !run.stdout.contains(dump) && !run.stderr.contains(dump),
+                "forge printed a debug-formatted structure (`{dump}`):\n--- stdout\n{}\n--- stderr\n{}",
+                run.stdout,
+                run.stderr
+            );
         }
+        run
     }
 }
 
 impl Run {
+    /// Both streams with every run of whitespace (line wraps included) as one space, so a
+    /// test can look for a phrase wherever forge wrapped it.
+    pub fn flat(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Panics with both streams unless the exit code is `code`.
     pub fn expect_code(self, code: i32) -> Self {
         assert_eq!(

@@ -109,7 +109,7 @@ fn credentials(e: &CredentialsError) -> Failure {
         CredentialsError::CredentialsNotLoaded(_) => Failure::Credentials {
             reason: "no AWS credentials found".into(),
             hint: format!(
-                "{LOOKED}; run `aws configure` or `aws sso login`, or set AWS_PROFILE, or leave the AWS half out with `--exclude`"
+                "{LOOKED}; run `aws configure` or `aws sso login --profile <profile>`, or set AWS_PROFILE"
             ),
         },
         CredentialsError::ProviderTimedOut(_) => Failure::Credentials {

@@ -96,6 +96,21 @@ impl S3Bucket {
                     {
                         Ok(Observed::Absent)
                     }
+                    // A HEAD answer has no body, so no error code: ask again with a call
+                    // whose answer says why (a wrong secret, an unknown key, a policy).
+                    Failure::Service { status: 403, .. } => {
+                        match client.list_objects_v2().bucket(b).max_keys(1).send().await {
+                            Err(e) => match classify(e) {
+                                f2 @ Failure::Service { .. }
+                                    if f2.code().is_some_and(|c| !c.starts_with("HTTP")) =>
+                                {
+                                    Err(f2)
+                                }
+                                _ => Err(f),
+                            },
+                            Ok(_) => Err(f),
+                        }
+                    }
                     _ => Err(f),
                 };
             }
@@ -355,14 +370,15 @@ impl Resource for S3Bucket {
             Ok(o) => Ok(o),
             // The store is not running yet (or no credentials are configured): the bucket
             // cannot exist as far as forge can tell; apply will say what is wrong.
-            Err(Failure::Unreachable { reason }) => Ok(Observed::Unavailable(format!(
-                "{} is not reachable: {reason}",
-                spec.store.label()
-            ))),
-            Err(Failure::Credentials { reason, .. }) => Ok(Observed::Unavailable(format!(
-                "{}: {reason}",
-                spec.store.label()
-            ))),
+            // Whether that is expected (the stack's store is not created yet) or a
+            // problem to report once is the planner's to tell: it knows the graph.
+            Err(f @ Failure::Unreachable { .. }) => {
+                Err(f.into_error(format!("HeadBucket {}", spec.bucket), &spec.store.label()))
+            }
+            // No credentials: nothing on this account can be done; the plan says so once.
+            Err(f @ Failure::Credentials { .. }) => {
+                Err(f.into_error(format!("HeadBucket {}", spec.bucket), &spec.store.label()))
+            }
             Err(f) => Err(f.into_error(format!("HeadBucket {}", spec.bucket), &spec.store.label())),
         }
     }

@@ -79,7 +79,12 @@ pub fn kube_error(operation: &str, e: kube::Error) -> ProviderError {
             let hint = match s.code {
                 401 => Some("the kubeconfig's credentials are not accepted: refresh them, or pick another context".into()),
                 403 => Some(format!("the kubeconfig's user may not do this ({operation}): ask for a role that allows it")),
-                404 if s.reason == "NotFound" && s.message.contains("the server could not find the requested resource") => {
+                // Discovery of a group/version the server does not serve (a plain-text
+                // "404 page not found"), or a resource type it does not know.
+                404 if operation.starts_with("discover")
+                    || s.message.contains("page not found")
+                    || s.message.contains("could not find the requested resource") =>
+                {
                     Some("the cluster does not serve this kind: is its CustomResourceDefinition installed?".into())
                 }
                 _ => None,
@@ -87,7 +92,9 @@ pub fn kube_error(operation: &str, e: kube::Error) -> ProviderError {
             ProviderError::Api {
                 operation: operation.to_string(),
                 status: Some(s.code),
-                code: Some(s.reason).filter(|r| !r.is_empty()),
+                // A reason is a CamelCase word (`Forbidden`); kube-rs puts its own
+                // sentence there when the body was not a Status.
+                code: Some(s.reason).filter(|r| !r.is_empty() && !r.contains(' ')),
                 message: s.message,
                 hint,
             }
