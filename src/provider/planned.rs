@@ -14,6 +14,12 @@ pub trait PlannedKind: Kind {
     /// The spec's field saying how to reach the server (endpoint, credentials): not part
     /// of the resource, so not shown in plans.
     const CONNECTION: Option<&'static str>;
+
+    /// What can be checked already although the kind cannot be applied: that its
+    /// connection exists (its error is said once per reason in the plan).
+    fn preflight(_spec: &Self::Spec) -> Result<(), ProviderError> {
+        Ok(())
+    }
 }
 
 /// The engine's view of a [`PlannedKind`].
@@ -37,9 +43,12 @@ impl<K: PlannedKind> DynResource for NotYet<K> {
         &self,
         _: &Ctx,
         _: &str,
-        _: &Value,
+        spec: &Value,
         prior: Option<&Value>,
     ) -> Result<Observed<Value>, ProviderError> {
+        if let Ok(typed) = serde_json::from_value::<K::Spec>(spec.clone()) {
+            K::preflight(&typed)?;
+        }
         match prior {
             Some(p) => Ok(Observed::Present(p.clone())),
             // Said once per plan for all such resources (see `plan::refresh`).

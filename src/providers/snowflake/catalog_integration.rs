@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Connection;
-use crate::provider::{Kind, PlannedKind};
+use crate::provider::{Kind, PlannedKind, ProviderError};
 
 /// The `snowflake_catalog_integration` kind.
 pub struct SnowflakeCatalogIntegration;
@@ -24,4 +24,8 @@ impl Kind for SnowflakeCatalogIntegration {
 
 impl PlannedKind for SnowflakeCatalogIntegration {
     const CONNECTION: Option<&'static str> = super::CONNECTION;
+
+    fn preflight(spec: &Self::Spec) -> Result<(), ProviderError> {
+        super::check_connection(&spec.snowflake)
+    }
 }

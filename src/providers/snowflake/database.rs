@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Connection;
-use crate::provider::{Kind, PlannedKind};
+use crate::provider::{Kind, PlannedKind, ProviderError};
 
 /// The `snowflake_database` kind.
 pub struct SnowflakeDatabase;
@@ -24,4 +24,8 @@ impl Kind for SnowflakeDatabase {
 
 impl PlannedKind for SnowflakeDatabase {
     const CONNECTION: Option<&'static str> = super::CONNECTION;
+
+    fn preflight(spec: &Self::Spec) -> Result<(), ProviderError> {
+        super::check_connection(&spec.snowflake)
+    }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Connection;
-use crate::provider::{Kind, PlannedKind};
+use crate::provider::{Kind, PlannedKind, ProviderError};
 
 /// The `snowflake_external_volume` kind.
 pub struct SnowflakeExternalVolume;
@@ -28,4 +28,8 @@ impl Kind for SnowflakeExternalVolume {
 
 impl PlannedKind for SnowflakeExternalVolume {
     const CONNECTION: Option<&'static str> = super::CONNECTION;
+
+    fn preflight(spec: &Self::Spec) -> Result<(), ProviderError> {
+        super::check_connection(&spec.snowflake)
+    }
 }

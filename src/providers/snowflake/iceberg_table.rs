@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Connection;
-use crate::provider::{Kind, PlannedKind};
+use crate::provider::{Kind, PlannedKind, ProviderError};
 
 /// The `snowflake_iceberg_table` kind.
 pub struct SnowflakeIcebergTable;
@@ -36,4 +36,8 @@ impl Kind for SnowflakeIcebergTable {
 
 impl PlannedKind for SnowflakeIcebergTable {
     const CONNECTION: Option<&'static str> = super::CONNECTION;
+
+    fn preflight(spec: &Self::Spec) -> Result<(), ProviderError> {
+        super::check_connection(&spec.snowflake)
+    }
 }

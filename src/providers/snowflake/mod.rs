@@ -5,6 +5,7 @@
 //! This version plans them but cannot apply them yet.
 
 mod catalog_integration;
+pub mod connections;
 mod database;
 mod external_volume;
 mod iceberg_table;
@@ -32,3 +33,8 @@ pub struct Connection {
 
 /// The field of every Snowflake spec holding its [`Connection`] (not shown in plans).
 pub(crate) const CONNECTION: Option<&str> = Some("snowflake");
+
+/// Checks at plan time that the connection forge.yaml names exists.
+pub(crate) fn check_connection(conn: &Connection) -> Result<(), crate::provider::ProviderError> {
+    connections::check(&connections::Lookup::from_env(), conn.connection.as_deref()).map(|_| ())
+}

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Connection;
-use crate::provider::{Kind, PlannedKind};
+use crate::provider::{Kind, PlannedKind, ProviderError};
 
 /// The `snowflake_role` kind.
 pub struct SnowflakeRole;
@@ -34,4 +34,8 @@ impl Kind for SnowflakeRole {
 
 impl PlannedKind for SnowflakeRole {
     const CONNECTION: Option<&'static str> = super::CONNECTION;
+
+    fn preflight(spec: &Self::Spec) -> Result<(), ProviderError> {
+        super::check_connection(&spec.snowflake)
+    }
 }

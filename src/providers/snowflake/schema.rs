@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Connection;
-use crate::provider::{Kind, PlannedKind};
+use crate::provider::{Kind, PlannedKind, ProviderError};
 
 /// The `snowflake_schema` kind.
 pub struct SnowflakeSchema;
@@ -26,4 +26,8 @@ impl Kind for SnowflakeSchema {
 
 impl PlannedKind for SnowflakeSchema {
     const CONNECTION: Option<&'static str> = super::CONNECTION;
+
+    fn preflight(spec: &Self::Spec) -> Result<(), ProviderError> {
+        super::check_connection(&spec.snowflake)
+    }
 }
