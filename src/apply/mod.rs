@@ -48,6 +48,25 @@ pub struct ApplyReport {
 }
 
 impl ApplyReport {
+    /// Resources added, changed and destroyed (a replace is one added and one destroyed;
+    /// an import counts as a change).
+    pub fn totals(&self) -> (usize, usize, usize) {
+        let (mut add, mut change, mut remove) = (0, 0, 0);
+        for (_, action, _) in &self.done {
+            match action {
+                Action::Create => add += 1,
+                Action::Update | Action::Import => change += 1,
+                Action::Replace => {
+                    add += 1;
+                    remove += 1
+                }
+                Action::Delete => remove += 1,
+                _ => {}
+            }
+        }
+        (add, change, remove)
+    }
+
     /// Whether everything planned was done.
     pub fn complete(&self) -> bool {
         self.failed.is_empty()

@@ -11,7 +11,6 @@ use super::{ApplyArgs, DestroyArgs, Error, Interrupt, RunArgs, exit};
 use crate::apply::{ApplyEvent, ApplyReport};
 use crate::engine::{Engine, Mode};
 use crate::plan::Plan;
-use crate::provider::Action;
 use crate::render::{self, progress::Progress};
 
 pub async fn apply(g: &Global, args: ApplyArgs, interrupt: &Interrupt) -> Result<i32, Error> {
@@ -195,19 +194,7 @@ async fn execute(
 
 fn summarize(g: &Global, plan: &Plan, report: &ApplyReport, run: &RunArgs) {
     if run.json {
-        let (mut add, mut change, mut remove) = (0, 0, 0);
-        for (_, action, _) in &report.done {
-            match action {
-                Action::Create => add += 1,
-                Action::Update | Action::Import => change += 1,
-                Action::Replace => {
-                    add += 1;
-                    remove += 1
-                }
-                Action::Delete => remove += 1,
-                _ => {}
-            }
-        }
+        let (add, change, remove) = report.totals();
         let op = if plan.destroy { "destroy" } else { "apply" };
         println!("{}", render::json::apply_summary(add, change, remove, op));
         return;

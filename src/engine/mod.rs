@@ -165,13 +165,7 @@ impl Engine {
                 req.parallelism,
             )
             .await
-            .map_err(|errs| {
-                Error::Refresh(
-                    errs.into_iter()
-                        .map(|(addr, e)| ResourceError::new(addr, e))
-                        .collect(),
-                )
-            })?
+            .map_err(refresh_error)?
         } else {
             Observations::from_state(&self.graph, self.store.state())
         };
@@ -250,6 +244,15 @@ impl Engine {
     }
 }
 
+/// The reads that failed, as one error.
+fn refresh_error(errs: Vec<(ResourceAddr, crate::provider::ProviderError)>) -> Error {
+    Error::Refresh(
+        errs.into_iter()
+            .map(|(addr, e)| ResourceError::new(addr, e))
+            .collect(),
+    )
+}
+
 /// What stops whole providers, read without taking the lock (for `forge doctor`): a
 /// missing tool, no credentials, a server that does not answer. The same reads as a
 /// plan's refresh; nothing is written.
@@ -270,13 +273,7 @@ pub async fn preflight(
         10,
     )
     .await
-    .map_err(|errs| {
-        Error::Refresh(
-            errs.into_iter()
-                .map(|(addr, e)| ResourceError::new(addr, e))
-                .collect(),
-        )
-    })?;
+    .map_err(refresh_error)?;
     Ok(obs.blocked)
 }
 

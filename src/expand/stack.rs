@@ -26,6 +26,16 @@ pub(super) fn rustfs_namespace(file: &crate::config::ForgeFile) -> String {
 }
 
 impl Expander<'_> {
+    /// A template of forge's own that did not render: a bug in forge, said plainly.
+    fn template_bug(&mut self, e: &RenderError) {
+        self.problem(Problem::new(
+            ProblemKind::InvalidValue,
+            crate::render::error_chain(e),
+            None,
+            "",
+        ));
+    }
+
     /// Declares a stack manifest; a template that fails to render is a bug in forge,
     /// reported as such.
     fn manifest(
@@ -37,12 +47,7 @@ impl Expander<'_> {
         match spec {
             Ok(spec) => self.declare::<KubeManifest>(name, spec, Span::default(), deps),
             Err(e) => {
-                self.problem(Problem::new(
-                    ProblemKind::InvalidValue,
-                    crate::render::error_chain(&e),
-                    None,
-                    "",
-                ));
+                self.template_bug(&e);
                 None
             }
         }
@@ -203,12 +208,7 @@ impl Expander<'_> {
         let values = match values.render() {
             Ok(v) => v,
             Err(e) => {
-                self.problem(Problem::new(
-                    ProblemKind::InvalidValue,
-                    crate::render::error_chain(&e),
-                    None,
-                    "",
-                ));
+                self.template_bug(&e);
                 return;
             }
         };

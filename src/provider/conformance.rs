@@ -66,6 +66,32 @@ fn expect(
     }
 }
 
+/// Reads it and expects it there.
+async fn present<R: Resource>(
+    r: &R,
+    ctx: &Ctx,
+    name: &str,
+    spec: &R::Spec,
+    prior: Option<&R::State>,
+    step: &'static str,
+) -> Result<R::State, Violation>
+where
+    R::State: Debug,
+{
+    match r
+        .read(ctx, name, spec, prior)
+        .await
+        .map_err(call(step, "read"))?
+    {
+        Observed::Present(s) => Ok(s),
+        other => Err(Violation::Unexpected {
+            step,
+            expected: "Present",
+            got: format!("{other:?}"),
+        }),
+    }
+}
+
 /// Runs the whole lifecycle of one `R` named `name` with `spec`; see the module docs.
 /// The resource must not exist when the check starts; it does not exist when it ends.
 pub async fn check<R: Resource>(
@@ -99,20 +125,7 @@ where
         .apply(ctx, name, spec, None, Action::Create)
         .await
         .map_err(call("2 (create)", "apply"))?;
-    let seen = match r
-        .read(ctx, name, spec, Some(&created))
-        .await
-        .map_err(call("2 (read after create)", "read"))?
-    {
-        Observed::Present(s) => s,
-        other => {
-            return Err(Violation::Unexpected {
-                step: "2 (read after create)",
-                expected: "Present",
-                got: format!("{other:?}"),
-            });
-        }
-    };
+    let seen = present(r, ctx, name, spec, Some(&created), "2 (read after create)").await?;
     let again = r.plan(spec, Some(&seen));
     expect(
         "3 (plan after create)",
@@ -125,20 +138,15 @@ where
         .apply(ctx, name, spec, None, Action::Create)
         .await
         .map_err(call("4 (create again)", "apply"))?;
-    let seen = match r
-        .read(ctx, name, spec, Some(&adopted))
-        .await
-        .map_err(call("4 (read after create again)", "read"))?
-    {
-        Observed::Present(s) => s,
-        other => {
-            return Err(Violation::Unexpected {
-                step: "4 (read after create again)",
-                expected: "Present",
-                got: format!("{other:?}"),
-            });
-        }
-    };
+    let seen = present(
+        r,
+        ctx,
+        name,
+        spec,
+        Some(&adopted),
+        "4 (read after create again)",
+    )
+    .await?;
     let still = r.plan(spec, Some(&seen));
     expect(
         "4 (plan after create again)",
@@ -177,20 +185,7 @@ pub async fn check_read_only<R: Resource>(
 where
     R::State: Debug + PartialEq,
 {
-    let seen = match r
-        .read(ctx, name, spec, None)
-        .await
-        .map_err(call("1 (read)", "read"))?
-    {
-        Observed::Present(s) => s,
-        other => {
-            return Err(Violation::Unexpected {
-                step: "1 (read)",
-                expected: "Present",
-                got: format!("{other:?}"),
-            });
-        }
-    };
+    let seen = present(r, ctx, name, spec, None, "1 (read)").await?;
     let planned = r.plan(spec, Some(&seen));
     expect(
         "2 (plan)",

@@ -10,26 +10,13 @@ use super::Style;
 use crate::addr::ResourceAddr;
 use crate::apply::ApplyReport;
 use crate::plan::Plan;
-use crate::provider::Action;
 
 /// Lines are wrapped to this width (as miette's reports are).
 const WIDTH: usize = 100;
 
 /// The totals line and, if anything failed, the grouped failures.
 pub fn summary(plan: &Plan, report: &ApplyReport, style: Style, verbose: bool) -> String {
-    let (mut add, mut change, mut remove) = (0, 0, 0);
-    for (_, action, _) in &report.done {
-        match action {
-            Action::Create => add += 1,
-            Action::Update | Action::Import => change += 1,
-            Action::Replace => {
-                add += 1;
-                remove += 1
-            }
-            Action::Delete => remove += 1,
-            _ => {}
-        }
-    }
+    let (add, change, remove) = report.totals();
     let mut out = String::new();
     if report.complete() {
         if plan.destroy {
@@ -182,7 +169,7 @@ fn visible_len(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::ProviderError;
+    use crate::provider::{Action, ProviderError};
 
     fn addr(s: &str) -> ResourceAddr {
         s.parse().expect("addr")
