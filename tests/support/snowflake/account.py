@@ -614,7 +614,9 @@ class Account:
                     raise not_found("DATABASE", self.display(key))
             else:
                 key = (typ, parts[0].v)
-                self.find_account_obj(role, key)
+                # Roles are listed to everyone (SHOW ROLES); other account objects only to
+                # roles with a privilege on them.
+                self.find_account_obj(role, key, need_visible=typ != "ROLE")
         except SfError as e:
             if st["if_exists"] and e.code == "002003":
                 return gone

@@ -12,6 +12,10 @@ ResultSet, 422 QueryFailureStatus, 408 QueryStatus (the request's `timeout` pass
 `partition_rows` rows; partition 0 comes with the metadata, later ones (GET ?partition=N)
 carry `data` only, as Snowflake's do. A repeated `requestId` returns the first
 submission's statement instead of running it again.
+
+Test-only request headers (a real client never sends them): `X-Emulator-Sync-Wait: <seconds>`
+overrides the sync wait for that POST, `X-Emulator-Partition-Rows: <n>` the partition size of
+its result.
 """
 import json
 import re
@@ -54,6 +58,7 @@ class Record:
         self.cancel = threading.Event()
         self.nullable = True
         self.multi = False
+        self.partition_rows = None
 
 
 class Faults:
@@ -63,7 +68,7 @@ class Faults:
        "match": "<substring of the statement>", "retryAfter": 1}
       {"kind": "slow", "seconds": 3, "match": "..."}        the statement takes that much longer
       {"kind": "fail", "code": "...", "sqlState": "...", "message": "...", "match": "..."}
-      {"kind": "expired_token"}                            401 as for an expired token
+      {"kind": "expired_token", "match": "..."}            401 as for an expired token
       {"kind": "drop", "when": "before"|"after", "match": "..."}
                                                            close the connection with no reply,
                                                            before or after executing
@@ -126,13 +131,14 @@ class Emulator:
 
     # ---- submission ---------------------------------------------------------------
 
-    def submit(self, body, query, user):
+    def submit(self, body, query, user, partition_rows=None):
         rid = query.get("requestId") or str(uuid.uuid4())
         with self.lock:
             if rid in self.by_request:
                 return self.records[self.by_request[rid]], False
             rec = Record(str(uuid.uuid4()), rid, body["statement"])
             rec.nullable = query.get("nullable", "true").lower() != "false"
+            rec.partition_rows = partition_rows
             self.records[rec.handle] = rec
             self.by_request[rid] = rec.handle
         threading.Thread(target=self.run, args=(rec, body, user), daemon=True).start()
@@ -141,6 +147,7 @@ class Emulator:
     def new_child(self, parent, text):
         rec = Record(str(uuid.uuid4()), parent.request_id, text, parent=parent.handle)
         rec.nullable = parent.nullable
+        rec.partition_rows = parent.partition_rows
         with self.lock:
             self.records[rec.handle] = rec
         parent.children.append(rec.handle)
@@ -250,7 +257,7 @@ class Emulator:
         rec.state = "failed" if rec.error is not None else "success"
         if rec.state == "success" and rec.result is not None:
             rows = rec.result.rows
-            n = max(1, self.partition_rows)
+            n = max(1, rec.partition_rows or self.partition_rows)
             rec.partitions = [rows[i:i + n] for i in range(0, len(rows), n)] or [[]]
         rec.done.set()
 
@@ -477,7 +484,7 @@ def make_handler(emu):
                     return self.reply(400, {"code": "390400",
                                             "message": "The User-Agent header is required."})
                 try:
-                    if emu.faults.take("expired_token", method, path):
+                    if emu.faults.take("expired_token", method, path, self.peek_statement(raw)):
                         raise AuthError("390144", "JWT token is invalid.", "expired (injected)")
                     user = emu.auth.check(self.headers)
                 except AuthError as e:
@@ -533,13 +540,23 @@ def make_handler(emu):
             if rid is not None and not UUID_RE.match(rid):
                 return self.reply(400, {"code": "390400",
                                         "message": f"requestId '{rid}' is not a UUID."})
-            rec, _new = emu.submit(body, query, user)
-            wait = 0.0 if query.get("async", "").lower() == "true" else emu.sync_wait
-            rec.done.wait(wait)
+            try:
+                rows = self.headers.get("X-Emulator-Partition-Rows")
+                rows = None if rows is None else max(1, int(rows))
+                wait = self.headers.get("X-Emulator-Sync-Wait")
+                wait = emu.sync_wait if wait is None else max(0.0, float(wait))
+            except ValueError:
+                return self.reply(400, {"code": "390400",
+                                        "message": "bad X-Emulator-* header value"})
+            rec, _new = emu.submit(body, query, user, rows)
+            run_async = query.get("async", "").lower() == "true"
+            if not run_async:
+                rec.done.wait(wait)
             if emu.faults.take("drop", "POST", self.path, body["statement"], "after"):
                 rec.done.wait()
                 return self.drop()
-            if not rec.done.is_set():
+            # async=true: the handle at once, however fast the statement is.
+            if run_async or not rec.done.is_set():
                 return self.reply(202, emu.query_status(rec))
             if rec.timed_out:
                 return self.reply(408, emu.query_status(rec, rec.error.code, rec.error.message))
