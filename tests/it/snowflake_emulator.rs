@@ -1398,6 +1398,63 @@ fn iceberg_tables_register_count_and_refresh_from_moto() {
 }
 
 #[test]
+fn partitioned_format_v1_and_evolved_tables_register_and_count() {
+    let emu = snowflake();
+    let f = Fixture::new(emu, &["1"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, flag: &str, rows: &[&str]| -> Vec<Value> {
+        let cat = dir.path().join(name);
+        let mut args = vec![
+            cat.to_str().expect("utf8"),
+            &f.bucket,
+            &f.namespace,
+            name,
+            flag,
+        ];
+        args.extend_from_slice(rows);
+        tables(emu.s3, "write", &args)
+            .expect("pyiceberg writes")
+            .as_array()
+            .expect("commits")
+            .clone()
+    };
+    // Partitioned by species: one data file per partition and append.
+    let parted = write("parted", "--partitioned", &["30", "15"]);
+    let key = |c: &Value| c["key"].as_str().expect("key").to_string();
+    emu.ok_as(&f.role, &f.create("PARTED", &key(&parted[2])));
+    assert_eq!(f.count(emu, "PARTED"), 45);
+    let st = f.table_state(emu, "PARTED");
+    assert_eq!(st["data_files"], parted[2]["data_files"]);
+    assert_eq!(st["data_files"], 6);
+    // Format version 1 (no `content` in manifests), then a schema change and an append.
+    let v1 = write("v1", "--v1", &["20", "5"]);
+    emu.ok_as(&f.role, &f.create("V1", &key(&v1[2])));
+    assert_eq!(f.count(emu, "V1"), 25);
+    assert_eq!(f.table_state(emu, "V1")["format_version"], 1);
+    let evolved = tables(
+        emu.s3,
+        "evolve",
+        &[
+            dir.path().join("v1").to_str().expect("utf8"),
+            &f.namespace,
+            "v1",
+            "7",
+        ],
+    )
+    .expect("pyiceberg evolves the schema");
+    let columns = |t: &str| -> Vec<String> {
+        emu.ok_as(&f.role, &format!("DESC ICEBERG TABLE {}", f.fq(t)))
+            .iter()
+            .map(|r| r[0].clone().unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(columns("V1"), ["id", "species", "mass"]);
+    emu.ok_as(&f.role, &f.refresh("V1", &key(&evolved)));
+    assert_eq!(f.count(emu, "V1"), 32);
+    assert_eq!(columns("V1"), ["id", "species", "mass", "island"]);
+}
+
+#[test]
 fn a_copy_registers_only_once_its_paths_are_rewritten() {
     let emu = snowflake();
     let src = Fixture::new(emu, &["120", "30"]);

@@ -3,11 +3,15 @@ independent writer) straight to the store, and the S3 chores around them (boto3)
 
 Every command takes the store first: ENDPOINT ACCESS_KEY SECRET_KEY, and prints JSON.
 
-  write    STORE CATALOG_DIR BUCKET NAMESPACE TABLE ROWS...
-           creates the table at s3://BUCKET/NAMESPACE/TABLE (sqlite catalog in CATALOG_DIR)
-           and appends one batch of each size in ROWS; prints the metadata file of every
-           commit: [{"key", "url", "snapshot_id", "rows"}, ...] (the first is the empty table)
+  write    STORE CATALOG_DIR BUCKET NAMESPACE TABLE [--v1] [--partitioned] ROWS...
+           creates the table at s3://BUCKET/NAMESPACE/TABLE (sqlite catalog in CATALOG_DIR;
+           format version 1 with --v1, partitioned by species with --partitioned) and appends
+           one batch of each size in ROWS; prints the metadata file of every commit:
+           [{"key", "url", "snapshot_id", "rows", "data_files", "format_version"}, ...]
+           (the first is the empty table)
   append   STORE CATALOG_DIR NAMESPACE TABLE ROWS      one more append; prints the same entry
+  evolve   STORE CATALOG_DIR NAMESPACE TABLE ROWS      adds a column `island` (string), then
+                                                       appends ROWS rows that fill it
   copy     STORE SRC_BUCKET PREFIX DST_BUCKET          copies every object under PREFIX as is
   pull     STORE BUCKET PREFIX DIR                     downloads PREFIX/* into DIR
   push     STORE DIR BUCKET PREFIX                     uploads DIR/* under PREFIX
@@ -51,15 +55,21 @@ def entry(t):
     url = t.metadata_location
     snap = t.current_snapshot()
     rows = t.scan().to_arrow().num_rows if snap is not None else 0
+    files = len(list(t.scan().plan_files())) if snap is not None else 0
     return {"key": url.split("/", 3)[3], "url": url,
-            "snapshot_id": None if snap is None else snap.snapshot_id, "rows": rows}
+            "snapshot_id": None if snap is None else snap.snapshot_id, "rows": rows,
+            "data_files": files, "format_version": t.metadata.format_version}
 
 
 def main(argv):
     cmd, endpoint, ak, sk, rest = argv[0], argv[1], argv[2], argv[3], argv[4:]
     if cmd == "write":
+        flags = {a for a in rest if a.startswith("--")}
+        rest = [a for a in rest if not a.startswith("--")]
         catalog_dir, bucket, ns, name, sizes = rest[0], rest[1], rest[2], rest[3], rest[4:]
+        from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC, PartitionField, PartitionSpec
         from pyiceberg.schema import Schema
+        from pyiceberg.transforms import IdentityTransform
         from pyiceberg.types import DoubleType, LongType, NestedField, StringType
 
         client = s3(endpoint, ak, sk)
@@ -72,7 +82,13 @@ def main(argv):
         schema = Schema(NestedField(1, "id", LongType(), required=True),
                         NestedField(2, "species", StringType(), required=False),
                         NestedField(3, "mass", DoubleType(), required=False))
-        t = cat.create_table(f"{ns}.{name}", schema=schema, location=f"s3://{bucket}/{ns}/{name}")
+        spec = UNPARTITIONED_PARTITION_SPEC
+        if "--partitioned" in flags:
+            spec = PartitionSpec(PartitionField(source_id=2, field_id=1000,
+                                                transform=IdentityTransform(), name="species"))
+        props = {"format-version": "1"} if "--v1" in flags else {}
+        t = cat.create_table(f"{ns}.{name}", schema=schema, location=f"s3://{bucket}/{ns}/{name}",
+                             partition_spec=spec, properties=props)
         out = [entry(t)]
         start = 0
         for n in sizes:
@@ -95,6 +111,23 @@ def main(argv):
         b = batch(start, n).cast(pa.schema([pa.field("id", pa.int64(), nullable=False),
                                             pa.field("species", pa.string()),
                                             pa.field("mass", pa.float64())]))
+        t.append(b)
+        print(json.dumps(entry(t)))
+    elif cmd == "evolve":
+        catalog_dir, ns, name, n = rest[0], rest[1], rest[2], int(rest[3])
+        import pyarrow as pa
+        from pyiceberg.types import StringType
+
+        cat = catalog(endpoint, ak, sk, catalog_dir, "s3://unused")
+        t = cat.load_table(f"{ns}.{name}")
+        with t.update_schema() as u:
+            u.add_column("island", StringType())
+        t = cat.load_table(f"{ns}.{name}")
+        start = t.scan().to_arrow().num_rows
+        b = batch(start, n).append_column("island", pa.array(["Biscoe"] * n))
+        b = b.cast(pa.schema([pa.field("id", pa.int64(), nullable=False),
+                              pa.field("species", pa.string()), pa.field("mass", pa.float64()),
+                              pa.field("island", pa.string())]))
         t.append(b)
         print(json.dumps(entry(t)))
     elif cmd == "copy":
