@@ -16,6 +16,7 @@ Secondary roles are not modelled (USE SECONDARY ROLES is accepted and ignored).
 """
 import base64
 import hashlib
+import json
 import secrets
 import threading
 import time
@@ -1031,11 +1032,10 @@ class Account:
                 raise not_found(typ, self.display(key))
             if not self.has(role, "USAGE", key):
                 raise insufficient(typ, self.display(key))
-            import json as _json
             rows = [["", "ALLOW_WRITES", "Boolean", "true" if v.allow_writes else "false", "true"]]
             for i, loc in enumerate(v.locations, 1):
                 rows.append(["STORAGE_LOCATIONS", f"STORAGE_LOCATION_{i}", "String",
-                             _json.dumps(loc, separators=(",", ":")), ""])
+                             json.dumps(loc, separators=(",", ":")), ""])
             rows.append(["STORAGE_LOCATIONS", "ACTIVE", "String", v.active_location()["NAME"], ""])
             rows.append(["", "COMMENT", "String", v.comment or "", ""])
             return Result([("parent_property", "text"), ("property", "text"),
@@ -1166,8 +1166,7 @@ class Account:
             v = self.volumes.get(key[1])
             if v is None or not self.any_priv(session.role, key):
                 raise not_found("EXTERNAL_VOLUME", self.display(key))
-            import json as _json
-            return _json.dumps(self.store.verify(v), separators=(",", ":"))
+            return json.dumps(self.store.verify(v), separators=(",", ":"))
         if f == "SYSTEM$GET_ICEBERG_TABLE_INFORMATION" and len(args) == 1:
             parts = parse_qualified_string(args[0])
 
@@ -1177,8 +1176,7 @@ class Account:
             tkey = self.table_key(session, [_N(p) for p in parts],
                                   "SYSTEM$GET_ICEBERG_TABLE_INFORMATION")
             _s, t = self.find_table(session.role, tkey)
-            import json as _json
-            return _json.dumps({"metadataLocation": t.info.metadata_location,
+            return json.dumps({"metadataLocation": t.info.metadata_location,
                                 "status": "success"}, separators=(",", ":"))
         raise compilation_error(f"Unknown function {f}", "002140", "42601")
 
