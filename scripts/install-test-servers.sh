@@ -10,6 +10,9 @@
 #                    the official Polaris CLI and client, for the Polaris stand-in's
 #                    contract tests (pip --target, its own directory: it pins other
 #                    pydantic and boto3 versions than pyiceberg's)
+#   cryptography 48.0.0, boto3/botocore 1.43.11, fastavro 1.12.1
+#                    what the Snowflake emulator (tests/support/snowflake/) imports
+#                    (pip --target, its own directory)
 #
 # Idempotent: each is skipped when already installed. Prints what it did and how long it took.
 set -euo pipefail
@@ -62,7 +65,17 @@ if [ ! -f "$polaris_dir/.installed" ]; then
   touch "$polaris_dir/.installed"
   log "apache-polaris ready in $(( $(date +%s) - start ))s"
 fi
+sfemu_dir=$SERVERS/snowflake-emulator-deps-1
+if [ ! -f "$sfemu_dir/.installed" ]; then
+  start=$(date +%s)
+  log "installing the Snowflake emulator's Python dependencies into $sfemu_dir"
+  python3 -m pip install -q --target "$sfemu_dir" "cryptography==48.0.0" "boto3==1.43.11" \
+    "botocore==1.43.11" "fastavro==1.12.1"
+  touch "$sfemu_dir/.installed"
+  log "Snowflake emulator dependencies ready in $(( $(date +%s) - start ))s"
+fi
 echo "moto:   PYTHONPATH=$moto_dir:$moto_dir/deps python3 -m moto.server"
 echo "python: PYTHONPATH=$py_dir (pyiceberg, duckdb, fastavro)"
 echo "s3s-fs: $s3s_root/bin/s3s-fs"
+echo "snowflake emulator: PYTHONPATH=$sfemu_dir python3 tests/support/snowflake/emulator.py"
 echo "polaris CLI: PYTHONPATH=$polaris_dir python3 -m apache_polaris.cli.polaris_cli"

@@ -14,5 +14,6 @@ mod polaris;
 mod polaris_standin;
 mod recovery;
 mod s3;
+mod snowflake_emulator;
 mod stack;
 mod sync;

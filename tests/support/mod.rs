@@ -1,5 +1,5 @@
-//! Test support: the servers the integration tests start themselves, the
-//! fault-injecting proxy, and a runner for the real `forge` binary.
+//! Test support: the servers the integration tests start themselves (with the Snowflake
+//! emulator), the fault-injecting proxy, and a runner for the real `forge` binary.
 //!
 //! Every server is started once per test binary, on free ports, and stopped when the
 //! binary exits, however it exits (see [`process`]).
@@ -13,3 +13,4 @@ pub mod process;
 pub mod proxy;
 pub mod python;
 pub mod servers;
+pub mod snowflake;

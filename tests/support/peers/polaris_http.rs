@@ -15,9 +15,20 @@ pub struct Reply {
     pub status: u16,
     /// The body as text.
     pub text: String,
+    /// The response headers, names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The body as JSON (`Value::Null` when it is empty or not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or(Value::Null)
@@ -76,10 +87,14 @@ pub fn try_send(
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
     let (mut length, mut chunked) = (None, false);
+    let mut headers = Vec::new();
     loop {
         let mut h = String::new();
         if r.read_line(&mut h)? == 0 || h == "\r\n" {
             break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
         let lower = h.to_ascii_lowercase();
         if let Some(v) = lower.strip_prefix("content-length:") {
@@ -114,5 +129,6 @@ pub fn try_send(
     Ok(Reply {
         status,
         text: String::from_utf8_lossy(&out).into_owned(),
+        headers,
     })
 }
