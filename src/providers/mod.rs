@@ -22,9 +22,10 @@ use crate::provider::Registry;
 pub fn registry() -> Registry {
     let mut r = Registry::new();
     r.register(aws::S3Bucket::new());
-    r.register_planned::<aws::IamPolicy>();
-    r.register_planned::<aws::IamRole>();
-    r.register_planned::<aws::IamRoleTrust>();
+    let accounts = aws::Accounts::default();
+    r.register(aws::IamPolicy::new(accounts.clone()));
+    r.register(aws::IamRole::new(accounts.clone()));
+    r.register(aws::IamRoleTrust::new(accounts));
     r.register(k3d::K3dCluster::default());
     r.register(kube::KubeManifest::default());
     r.register(kube::KubeContext);
