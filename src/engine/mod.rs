@@ -99,7 +99,7 @@ impl Engine {
         registry: Registry,
     ) -> Result<Self, Error> {
         let declared = expand::load(file, &opts.work_dir, env)?;
-        let store = StateStore::open(&opts.work_dir, &opts.holder, opts.lock_timeout)?;
+        let store = StateStore::open_config(&declared.config, &opts.holder, opts.lock_timeout)?;
         Self::new(declared, store, registry)
     }
 
