@@ -7,6 +7,7 @@
 //! file lock, [`lock`]), so two runs never interleave.
 
 pub mod backend;
+pub mod conformance;
 pub mod crypt;
 pub mod lock;
 mod store;

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod backends;
 mod conformance;
 mod iceberg;
 mod lock;

@@ -194,14 +194,17 @@ impl Inner {
         *self
             .versioning
             .get_or_init(|| async {
-                self.client
-                    .get_bucket_versioning()
-                    .bucket(&self.bucket)
-                    .send()
-                    .await
-                    .ok()
-                    .and_then(|o| o.status().cloned())
-                    == Some(BucketVersioningStatus::Enabled)
+                match self.client.get_bucket_versioning().bucket(&self.bucket).send().await {
+                    Ok(out) => out.status() == Some(&BucketVersioningStatus::Enabled),
+                    // moto answers with a `<GetBucketVersioningResponse>` root where S3
+                    // sends `<VersioningConfiguration>` (as the `s3_bucket` kind knows):
+                    // read the status from the 200 body. Stores without the API: no.
+                    Err(e) => e
+                        .raw_response()
+                        .filter(|r| r.status().as_u16() == 200)
+                        .and_then(|r| r.body().bytes())
+                        .is_some_and(|b| String::from_utf8_lossy(b).contains("<Status>Enabled</Status>")),
+                }
             })
             .await
     }
