@@ -124,6 +124,12 @@ impl Engine {
         &self.graph
     }
 
+    /// What the state backend warned about when the run opened (a store that ignores
+    /// conditional writes, allowed by forge.yaml).
+    pub fn state_warnings(&self) -> Vec<String> {
+        self.store.warnings()
+    }
+
     /// The state as read when the run opened.
     pub fn state(&self) -> &State {
         self.store.state()

@@ -110,6 +110,11 @@ impl std::fmt::Debug for Passphrase {
 }
 
 impl Passphrase {
+    /// The passphrase itself.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
     /// A passphrase given directly (tests, `--old-passphrase-env`).
     pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
         Self {
@@ -359,6 +364,18 @@ impl StateStore {
     /// The lock's ID (remote backends).
     pub fn lock_id(&self) -> Option<String> {
         self.lock.as_ref().and_then(|l| l.id().map(str::to_string))
+    }
+
+    /// The key the next save encrypts with (`None`: plain).
+    pub fn key(&self) -> Option<Key> {
+        self.key.clone()
+    }
+
+    /// Whether what is stored now is encrypted.
+    pub fn stored_encrypted(&self) -> bool {
+        self.stored
+            .as_ref()
+            .is_some_and(|s| crypt::envelope(&s.bytes).is_some())
     }
 
     /// Whether anything is stored yet.
