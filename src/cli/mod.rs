@@ -379,10 +379,9 @@ pub struct MigrateArgs {
 
 /// The passphrase the state is encrypted with now (`decrypt`, `rekey`).
 #[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
 pub struct OldPassphraseArgs {
     /// Environment variable holding the current passphrase.
-    #[arg(long, value_name = "VAR")]
+    #[arg(long, value_name = "VAR", required_unless_present = "old_passphrase_file", conflicts_with = "old_passphrase_file")]
     pub old_passphrase_env: Option<String>,
     /// File holding the current passphrase.
     #[arg(long, value_name = "PATH")]

@@ -100,3 +100,11 @@ pub fn objects(server: &S3Server, bucket: &str) -> Vec<(String, Vec<u8>)> {
         })
         .collect()
 }
+
+/// An error report on one line: miette's frame (`│`) and line wraps gone.
+pub fn flat(s: &str) -> String {
+    s.replace(['│', '×'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

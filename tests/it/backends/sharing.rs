@@ -8,7 +8,7 @@
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{bucket, objects, s3_env, s3_yaml};
+use super::{bucket, flat, objects, s3_env, s3_yaml};
 use crate::support::forge::{Project, Run};
 use crate::support::peers::kube::kube;
 use crate::support::proxy::{Fault, FaultProxy};
@@ -73,8 +73,8 @@ fn exactly_one_runs(a: &Project, b: &Project, env: &[(&str, String)]) {
     ran.expect_code(0);
     let refused = refused.expect_code(4);
     assert!(refused.stdout.is_empty(), "the refused run planned nothing: {}", refused.stdout);
-    assert!(refused.stderr.contains("the state is locked by `forge apply --auto-approve`"), "{}", refused.stderr);
-    assert!(refused.stderr.contains("lock ID "), "{}", refused.stderr);
+    assert!(flat(&refused.stderr).contains("the state is locked by `forge apply --auto-approve`"), "{}", refused.stderr);
+    assert!(flat(&refused.stderr).contains("lock ID "), "{}", refused.stderr);
 }
 
 #[test]
@@ -140,17 +140,17 @@ fn a_sigkilled_holder_leaves_an_s3_lock_that_goes_stale_and_force_unlock_takes_i
     holder.wait().expect("reap");
     // At once: locked, naming the dead holder.
     let now = run(&b, &["plan"], &env).expect_code(4);
-    assert!(now.stderr.contains("locked by `forge apply --auto-approve --parallelism 1`"), "{}", now.stderr);
-    assert!(now.stderr.contains(&format!("pid {}", holder.id())), "{}", now.stderr);
+    assert!(flat(&now.stderr).contains("locked by `forge apply --auto-approve --parallelism 1`"), "{}", now.stderr);
+    assert!(flat(&now.stderr).contains(&format!("pid {}", holder.id())), "{}", now.stderr);
     // After the lease, stale: still refused, but the message says so and how to take it.
     std::thread::sleep(Duration::from_secs(4));
     let stale = run(&b, &["plan"], &env).expect_code(4);
-    let id = lock_id(&stale.stderr);
-    assert!(stale.stderr.contains("the lock is stale"), "{}", stale.stderr);
-    assert!(stale.stderr.contains(&format!("forge force-unlock {id}")), "{}", stale.stderr);
+    let id = lock_id(&flat(&stale.stderr));
+    assert!(flat(&stale.stderr).contains("the lock is stale"), "{}", stale.stderr);
+    assert!(flat(&stale.stderr).contains(&format!("forge force-unlock {id}")), "{}", stale.stderr);
     // A wrong ID is refused; the right one frees it.
     let wrong = run(&b, &["force-unlock", "0123"], &env).expect_code(1);
-    assert!(wrong.stderr.contains(&format!("held under ID {id}")), "{}", wrong.stderr);
+    assert!(flat(&wrong.stderr).contains(&format!("held under ID {id}")), "{}", wrong.stderr);
     let freed = run(&b, &["force-unlock", &id], &env).expect_code(0);
     assert!(freed.stdout.contains(&format!("pid {}", holder.id())), "{}", freed.stdout);
     // The killed apply left its intent in the state on S3; the other dir completes it.
@@ -186,7 +186,7 @@ fn a_sigkilled_holder_leaves_a_lease_that_expires_by_itself() {
     holder.kill().expect("SIGKILL");
     holder.wait().expect("reap");
     let now = run(&b, &["plan"], &env).expect_code(4);
-    assert!(now.stderr.contains(&format!("pid {}", holder.id())), "{}", now.stderr);
+    assert!(flat(&now.stderr).contains(&format!("pid {}", holder.id())), "{}", now.stderr);
     std::thread::sleep(Duration::from_secs(4));
     proxy.clear();
     // No force-unlock: the expired Lease is taken over, and the run completes the work.
@@ -211,8 +211,8 @@ fn a_store_that_ignores_conditional_writes_is_refused_unless_the_user_opts_out()
     let p = Project::new(&yaml(""));
     let env = s3_env(s);
     let refused = run(&p, &["apply", "--auto-approve"], &env).expect_code(1);
-    assert!(refused.stderr.contains("the store ignores If-None-Match and If-Match on PutObject"), "{}", refused.stderr);
-    assert!(refused.stderr.contains("allow_unsafe_locking: true"), "{}", refused.stderr);
+    assert!(flat(&refused.stderr).contains("the store ignores If-None-Match and If-Match on PutObject"), "{}", refused.stderr);
+    assert!(flat(&refused.stderr).contains("allow_unsafe_locking: true"), "{}", refused.stderr);
     assert!(!p.path().join("f.txt").exists(), "nothing applied");
     assert!(objects(s, &state).is_empty(), "no state, no lock left: {:?}", objects(s, &state).iter().map(|o| &o.0).collect::<Vec<_>>());
     // The same store directly (moto honours them): no complaint.
@@ -222,7 +222,7 @@ fn a_store_that_ignores_conditional_writes_is_refused_unless_the_user_opts_out()
     // Opted out: it runs, and says what it cannot guarantee.
     p.write(&yaml("    allow_unsafe_locking: true\n"));
     let allowed = run(&p, &["apply", "--auto-approve"], &env).expect_code(0);
-    assert!(allowed.stderr.contains("warning: the store at s3://"), "{}", allowed.stderr);
-    assert!(allowed.stderr.contains("ignores If-None-Match and If-Match"), "{}", allowed.stderr);
+    assert!(flat(&allowed.stderr).contains("warning: the store at s3://"), "{}", allowed.stderr);
+    assert!(flat(&allowed.stderr).contains("ignores If-None-Match and If-Match"), "{}", allowed.stderr);
     assert!(p.path().join("f.txt").exists());
 }
