@@ -357,7 +357,8 @@ pub struct StateLockArgs {
 #[derive(Debug, Args)]
 pub struct PushArgs {
     /// The state file (JSON, as `forge state pull` prints it).
-    pub file: PathBuf,
+    #[arg(value_name = "FILE")]
+    pub state_file: PathBuf,
     /// Push even another lineage or a lower serial.
     #[arg(long)]
     pub force: bool,

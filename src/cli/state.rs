@@ -181,11 +181,11 @@ fn rm(g: &Global, addrs: &[String]) -> Result<i32, Error> {
 }
 
 fn push(g: &Global, a: PushArgs) -> Result<i32, Error> {
-    let body = std::fs::read(&a.file).map_err(|source| Error::Write {
-        path: a.file.clone(),
+    let body = std::fs::read(&a.state_file).map_err(|source| Error::Write {
+        path: a.state_file.clone(),
         source,
     })?;
-    let (pushed, _) = crate::state::decode(&a.file.display().to_string(), &body, &Sealing::default())?;
+    let (pushed, _) = crate::state::decode(&a.state_file.display().to_string(), &body, &Sealing::default())?;
     let (_, encryption) = backend_of(&g.file, &g.work_dir)?;
     let mut store = lock(g, &sealing(encryption.as_ref())?, a.lock.lock_timeout)?;
     let current = store.state().clone();
@@ -193,7 +193,7 @@ fn push(g: &Global, a: PushArgs) -> Result<i32, Error> {
         if pushed.lineage != current.lineage {
             return Err(StoreError::Refused(format!(
                 "`{}` is another state (lineage {}) than the one in {} (lineage {}); nothing was pushed (--force replaces it)",
-                a.file.display(),
+                a.state_file.display(),
                 pushed.lineage,
                 store.location(),
                 current.lineage
@@ -203,7 +203,7 @@ fn push(g: &Global, a: PushArgs) -> Result<i32, Error> {
         if pushed.serial < current.serial || (pushed.serial == current.serial && pushed != current) {
             return Err(StoreError::Refused(format!(
                 "`{}` has serial {}, and the state in {} is at serial {}: it is older, or differs at the same serial; nothing was pushed (pull, edit and push again, or --force)",
-                a.file.display(),
+                a.state_file.display(),
                 pushed.serial,
                 store.location(),
                 current.serial
@@ -216,7 +216,7 @@ fn push(g: &Global, a: PushArgs) -> Result<i32, Error> {
     next.serial = next.serial.max(current.serial + 1);
     let key = store.key();
     store.replace(next, key)?;
-    println!("Pushed `{}` to {} (serial {}).", a.file.display(), store.location(), store.state().serial);
+    println!("Pushed `{}` to {} (serial {}).", a.state_file.display(), store.location(), store.state().serial);
     store.close()?;
     Ok(exit::OK)
 }

@@ -223,9 +223,13 @@ where
     classify(e)
 }
 
+/// The object is not there (a missing bucket is an error, not an empty state).
 fn is_not_found(f: &Failure) -> bool {
-    matches!(f, Failure::Service { status: 404, .. })
-        || matches!(f.code(), Some("NoSuchKey" | "NotFound"))
+    match f.code() {
+        Some("NoSuchKey" | "NotFound") => true,
+        Some(_) => false,
+        None => matches!(f, Failure::Service { status: 404, .. }),
+    }
 }
 
 impl StateBackend for S3Backend {
