@@ -4,6 +4,7 @@
 //! ([`encryption`]), the state commands ([`commands`]) and the CI example of the docs
 //! ([`ci`]).
 
+mod bench;
 mod ci;
 mod commands;
 mod conformance;
