@@ -382,7 +382,12 @@ pub struct MigrateArgs {
 #[derive(Debug, Args)]
 pub struct OldPassphraseArgs {
     /// Environment variable holding the current passphrase.
-    #[arg(long, value_name = "VAR", required_unless_present = "old_passphrase_file", conflicts_with = "old_passphrase_file")]
+    #[arg(
+        long,
+        value_name = "VAR",
+        required_unless_present = "old_passphrase_file",
+        conflicts_with = "old_passphrase_file"
+    )]
     pub old_passphrase_env: Option<String>,
     /// File holding the current passphrase.
     #[arg(long, value_name = "PATH")]

@@ -38,13 +38,15 @@ pub fn backend_of(
     if let Some(node) = config.tree.get("backend") {
         let problems = match &config.file.backend {
             Some(b) => b.problems(Some(node.span)),
-            None => vec![config::Problem::new(
-                config::ProblemKind::InvalidValue,
-                "the `backend` section cannot be read",
-                Some(node.span),
-                "here",
-            )
-            .with_help("run `forge validate` to see why")],
+            None => vec![
+                config::Problem::new(
+                    config::ProblemKind::InvalidValue,
+                    "the `backend` section cannot be read",
+                    Some(node.span),
+                    "here",
+                )
+                .with_help("run `forge validate` to see why"),
+            ],
         };
         if !problems.is_empty() {
             return Err(Box::new(config.problems(problems)).into());
@@ -79,10 +81,11 @@ pub fn peek(g: &Global) -> Result<State, Error> {
         // No passphrase to read: try without, so an encrypted state says which one it wants.
         Some(Err(StoreError::Passphrase { label, source })) => {
             let stored = backend.read().map_err(StoreError::from)?;
-            if let Some((header, wanted)) = stored.as_ref().and_then(|s| encrypted_header(&s.bytes)) {
+            if let Some((header, wanted)) = stored.as_ref().and_then(|s| encrypted_header(&s.bytes))
+            {
                 return Err(StoreError::Encrypted {
                     location: backend.location(),
-                    header,
+                    header: Box::new(header),
                     wanted,
                     why: format!("{label} cannot be read ({source})"),
                 }
@@ -106,7 +109,10 @@ pub fn run(g: &Global, cmd: StateCommand) -> Result<i32, Error> {
         StateCommand::Rm { addrs } => rm(g, &addrs),
         StateCommand::Pull => {
             let state = peek(g)?;
-            println!("{}", serde_json::to_string_pretty(&state).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&state).unwrap_or_default()
+            );
             Ok(exit::OK)
         }
         StateCommand::Push(a) => push(g, a),
@@ -185,7 +191,11 @@ fn push(g: &Global, a: PushArgs) -> Result<i32, Error> {
         path: a.state_file.clone(),
         source,
     })?;
-    let (pushed, _) = crate::state::decode(&a.state_file.display().to_string(), &body, &Sealing::default())?;
+    let (pushed, _) = crate::state::decode(
+        &a.state_file.display().to_string(),
+        &body,
+        &Sealing::default(),
+    )?;
     let (_, encryption) = backend_of(&g.file, &g.work_dir)?;
     let mut store = lock(g, &sealing(encryption.as_ref())?, a.lock.lock_timeout)?;
     let current = store.state().clone();
@@ -200,7 +210,8 @@ fn push(g: &Global, a: PushArgs) -> Result<i32, Error> {
             ))
             .into());
         }
-        if pushed.serial < current.serial || (pushed.serial == current.serial && pushed != current) {
+        if pushed.serial < current.serial || (pushed.serial == current.serial && pushed != current)
+        {
             return Err(StoreError::Refused(format!(
                 "`{}` has serial {}, and the state in {} is at serial {}: it is older, or differs at the same serial; nothing was pushed (pull, edit and push again, or --force)",
                 a.state_file.display(),
@@ -216,7 +227,12 @@ fn push(g: &Global, a: PushArgs) -> Result<i32, Error> {
     next.serial = next.serial.max(current.serial + 1);
     let key = store.key();
     store.replace(next, key)?;
-    println!("Pushed `{}` to {} (serial {}).", a.state_file.display(), store.location(), store.state().serial);
+    println!(
+        "Pushed `{}` to {} (serial {}).",
+        a.state_file.display(),
+        store.location(),
+        store.state().serial
+    );
     store.close()?;
     Ok(exit::OK)
 }
@@ -245,7 +261,11 @@ fn migrate(g: &Global, a: MigrateArgs) -> Result<i32, Error> {
         a.lock.lock_timeout,
     )?;
     if !source.exists() {
-        return Err(StoreError::Refused(format!("there is no state in {} to migrate", source.location())).into());
+        return Err(StoreError::Refused(format!(
+            "there is no state in {} to migrate",
+            source.location()
+        ))
+        .into());
     }
     let (s, t) = (source.state(), target.state());
     if target.exists() {
@@ -264,7 +284,11 @@ fn migrate(g: &Global, a: MigrateArgs) -> Result<i32, Error> {
             .into());
         }
         if t == s {
-            println!("{} already holds this state (serial {}): nothing to do.", target.location(), t.serial);
+            println!(
+                "{} already holds this state (serial {}): nothing to do.",
+                target.location(),
+                t.serial
+            );
             return Ok(exit::OK);
         }
     }
@@ -276,7 +300,11 @@ fn migrate(g: &Global, a: MigrateArgs) -> Result<i32, Error> {
         s.serial,
         source.location(),
         target.location(),
-        if target.encrypted() { ", encrypted" } else { "" }
+        if target.encrypted() {
+            ", encrypted"
+        } else {
+            ""
+        }
     );
     target.close()?;
     source.close()?;
@@ -300,7 +328,11 @@ fn encrypt(g: &Global, timeout: Duration) -> Result<i32, Error> {
     } else {
         let (state, key) = (store.state().clone(), store.key());
         store.replace(state, key)?;
-        println!("Encrypted the state in {} with the passphrase from {}.", store.location(), spec.label);
+        println!(
+            "Encrypted the state in {} with the passphrase from {}.",
+            store.location(),
+            spec.label
+        );
     }
     store.close()?;
     Ok(exit::OK)
@@ -316,7 +348,11 @@ fn old_passphrase(a: &OldPassphraseArgs, g: &Global) -> Result<Passphrase, Error
             passphrase: crate::secret::SecretSpec::File(g.work_dir.join(p)),
             label: format!("file {}", p.display()),
         },
-        (None, None) => return Err(Error::Usage("give --old-passphrase-env or --old-passphrase-file".into())),
+        (None, None) => {
+            return Err(Error::Usage(
+                "give --old-passphrase-env or --old-passphrase-file".into(),
+            ));
+        }
     };
     Ok(Passphrase::read(&spec)?)
 }
@@ -324,7 +360,10 @@ fn old_passphrase(a: &OldPassphraseArgs, g: &Global) -> Result<Passphrase, Error
 fn decrypt(g: &Global, a: OldPassphraseArgs) -> Result<i32, Error> {
     let (_, encryption) = backend_of(&g.file, &g.work_dir)?;
     if encryption.is_some() {
-        return Err(Error::Usage("forge.yaml still asks for encryption: remove `backend.encryption` first, then decrypt".into()));
+        return Err(Error::Usage(
+            "forge.yaml still asks for encryption: remove `backend.encryption` first, then decrypt"
+                .into(),
+        ));
     }
     let sealing = Sealing {
         passphrase: Some(old_passphrase(&a, g)?),
@@ -345,7 +384,9 @@ fn decrypt(g: &Global, a: OldPassphraseArgs) -> Result<i32, Error> {
 fn rekey(g: &Global, a: OldPassphraseArgs) -> Result<i32, Error> {
     let (_, encryption) = backend_of(&g.file, &g.work_dir)?;
     let Some(spec) = encryption else {
-        return Err(Error::Usage("forge.yaml names no passphrase: to stop encrypting, use `forge state decrypt`".into()));
+        return Err(Error::Usage(
+            "forge.yaml names no passphrase: to stop encrypting, use `forge state decrypt`".into(),
+        ));
     };
     let new = Passphrase::read(&spec)?;
     let sealing = Sealing {
@@ -354,12 +395,19 @@ fn rekey(g: &Global, a: OldPassphraseArgs) -> Result<i32, Error> {
     };
     let mut store = lock(g, &sealing, a.lock.lock_timeout)?;
     if !store.exists() {
-        println!("There is no state yet: the first apply writes it with the passphrase from {}.", spec.label);
+        println!(
+            "There is no state yet: the first apply writes it with the passphrase from {}.",
+            spec.label
+        );
     } else {
         let key = Key::new(new.value(), &new.label).map_err(StoreError::from)?;
         let state = store.state().clone();
         store.replace(state, Some(key))?;
-        println!("Re-encrypted the state in {} with the passphrase from {}.", store.location(), spec.label);
+        println!(
+            "Re-encrypted the state in {} with the passphrase from {}.",
+            store.location(),
+            spec.label
+        );
     }
     store.close()?;
     Ok(exit::OK)

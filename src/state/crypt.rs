@@ -70,7 +70,9 @@ pub struct Envelope {
 #[derive(Debug, thiserror::Error)]
 pub enum CryptError {
     /// The passphrase does not open this state.
-    #[error("the passphrase from {given} does not decrypt the state (it was encrypted with the passphrase from {wanted}): wrong passphrase, or the state was altered; nothing was changed")]
+    #[error(
+        "the passphrase from {given} does not decrypt the state (it was encrypted with the passphrase from {wanted}): wrong passphrase, or the state was altered; nothing was changed"
+    )]
     WrongPassphrase {
         /// Where this run took its passphrase.
         given: String,
@@ -111,7 +113,8 @@ impl Drop for Key {
 }
 
 fn derive(passphrase: &str, salt: &[u8; 16], p: (u32, u32, u32)) -> Result<[u8; 32], CryptError> {
-    let params = argon2::Params::new(p.0, p.1, p.2, Some(32)).map_err(|e| CryptError::Kdf(e.to_string()))?;
+    let params =
+        argon2::Params::new(p.0, p.1, p.2, Some(32)).map_err(|e| CryptError::Kdf(e.to_string()))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = [0u8; 32];
     argon
@@ -137,14 +140,21 @@ impl Key {
     pub fn for_envelope(env: &Envelope, passphrase: &str, label: &str) -> Result<Self, CryptError> {
         let p = &env.encryption;
         if p.cipher != "xchacha20poly1305" || p.kdf != "argon2id" {
-            return Err(CryptError::Format(format!("cipher {} with kdf {}", p.cipher, p.kdf)));
+            return Err(CryptError::Format(format!(
+                "cipher {} with kdf {}",
+                p.cipher, p.kdf
+            )));
         }
         let salt: [u8; 16] = hex::decode(&p.salt)
             .ok()
             .and_then(|s| s.try_into().ok())
             .ok_or_else(|| CryptError::Format("bad salt".into()))?;
         let key = Self {
-            key: derive(passphrase, &salt, (p.memory_kib, p.iterations, p.parallelism))?,
+            key: derive(
+                passphrase,
+                &salt,
+                (p.memory_kib, p.iterations, p.parallelism),
+            )?,
             salt,
             label: label.to_string(),
         };
@@ -169,7 +179,13 @@ impl Key {
         let aad = aad(&header, &params);
         let cipher = XChaCha20Poly1305::new(&self.key.into());
         let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| CryptError::Format("encryption failed".into()))?;
         let env = Envelope {
             forge_state: header,
@@ -194,7 +210,13 @@ impl Key {
             .map_err(|e| CryptError::Format(e.to_string()))?;
         let aad = aad(&env.forge_state, &env.encryption);
         XChaCha20Poly1305::new(&self.key.into())
-            .decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: &aad })
+            .decrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &sealed,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| wrong())
     }
 }
@@ -228,13 +250,21 @@ mod tests {
     #[test]
     fn sealed_state_opens_with_the_passphrase_and_hides_its_content() {
         let key = Key::new("correct horse", "env P").expect("key");
-        let sealed = key.seal(header(), br#"{"secret":"hunter2-value"}"#).expect("seal");
+        let sealed = key
+            .seal(header(), br#"{"secret":"hunter2-value"}"#)
+            .expect("seal");
         let text = String::from_utf8_lossy(&sealed);
         assert!(!text.contains("hunter2-value"), "{text}");
-        assert!(text.contains("\"lineage\": \"abc\""), "header readable: {text}");
+        assert!(
+            text.contains("\"lineage\": \"abc\""),
+            "header readable: {text}"
+        );
         let env = envelope(&sealed).expect("an envelope");
         let again = Key::for_envelope(&env, "correct horse", "env P").expect("right passphrase");
-        assert_eq!(again.open(&env).expect("open"), br#"{"secret":"hunter2-value"}"#);
+        assert_eq!(
+            again.open(&env).expect("open"),
+            br#"{"secret":"hunter2-value"}"#
+        );
     }
 
     #[test]
@@ -246,7 +276,10 @@ mod tests {
         assert!(err.to_string().contains("the passphrase from env Q does not decrypt the state (it was encrypted with the passphrase from env P)"), "{err}");
         let mut altered = env.clone();
         altered.forge_state.serial = 99;
-        assert!(matches!(key.open(&altered), Err(CryptError::WrongPassphrase { .. })));
+        assert!(matches!(
+            key.open(&altered),
+            Err(CryptError::WrongPassphrase { .. })
+        ));
         assert!(envelope(br#"{"version": 1, "serial": 0}"#).is_none());
     }
 }

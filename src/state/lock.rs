@@ -74,7 +74,7 @@ pub enum LockError {
         })]
     Held {
         /// Who, if the lock says.
-        holder: Option<LockHolder>,
+        holder: Option<Box<LockHolder>>,
         /// The lock's ID, for `forge force-unlock` (remote locks only).
         id: Option<String>,
         /// Where the lock is (a file, an object, a Lease).
@@ -125,7 +125,7 @@ impl StateLock {
                 Err(TryLockError::WouldBlock) => {
                     if start.elapsed() >= timeout {
                         return Err(LockError::Held {
-                            holder: read_holder(&mut file),
+                            holder: read_holder(&mut file).map(Box::new),
                             id: None,
                             location: path.display().to_string(),
                             stale: None,

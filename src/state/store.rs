@@ -16,7 +16,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::backend::local::LocalBackend;
-use super::backend::{BackendError, BackendSpec, EncryptionSpec, Expect, RunLock, StateBackend, Stored};
+use super::backend::{
+    BackendError, BackendSpec, EncryptionSpec, Expect, RunLock, StateBackend, Stored,
+};
 use super::crypt::{self, CryptError, Header, Key};
 use super::lock::{LockError, LockHolder};
 use super::{FORMAT_VERSION, State};
@@ -66,14 +68,16 @@ pub enum StoreError {
         /// Where.
         location: String,
         /// Its readable header.
-        header: Header,
+        header: Box<Header>,
         /// The passphrase it was written with, as forge.yaml named it then.
         wanted: String,
         /// Why this run cannot decrypt it.
         why: String,
     },
     /// forge.yaml asks for encryption, the stored state is not encrypted.
-    #[error("forge.yaml asks for an encrypted state, but the state in {location} is not encrypted: run `forge state encrypt` to encrypt it (or remove `backend.encryption`)")]
+    #[error(
+        "forge.yaml asks for an encrypted state, but the state in {location} is not encrypted: run `forge state encrypt` to encrypt it (or remove `backend.encryption`)"
+    )]
     NotEncrypted {
         /// Where.
         location: String,
@@ -194,7 +198,7 @@ pub fn decode(
                 return Err(StoreError::Encrypted {
                     location: location.to_string(),
                     wanted: env.encryption.passphrase.clone(),
-                    header: env.forge_state,
+                    header: Box::new(env.forge_state),
                     why: "forge.yaml gives no passphrase (`backend.encryption`)".into(),
                 });
             };

@@ -4,8 +4,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod cli;
 mod backends;
+mod cli;
 mod conformance;
 mod iceberg;
 mod lock;

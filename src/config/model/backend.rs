@@ -134,7 +134,9 @@ impl Backend {
         let generated = |what: &str| {
             Problem::new(
                 ProblemKind::Secret,
-                format!("`{what}` cannot be generated: forge would keep it in the very state it opens"),
+                format!(
+                    "`{what}` cannot be generated: forge would keep it in the very state it opens"
+                ),
                 at,
                 "in this backend",
             )

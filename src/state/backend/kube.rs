@@ -138,9 +138,18 @@ impl Inner {
     }
 
     /// Writes `bytes` under `base`, conditional on `expect`; returns the new `resourceVersion`.
-    async fn write_blob(&self, base: &str, bytes: &[u8], expect: Expect<'_>) -> Result<String, BackendError> {
+    async fn write_blob(
+        &self,
+        base: &str,
+        bytes: &[u8],
+        expect: Expect<'_>,
+    ) -> Result<String, BackendError> {
         let api = self.secrets();
-        let chunks: Vec<&[u8]> = if bytes.is_empty() { vec![bytes] } else { bytes.chunks(CHUNK).collect() };
+        let chunks: Vec<&[u8]> = if bytes.is_empty() {
+            vec![bytes]
+        } else {
+            bytes.chunks(CHUNK).collect()
+        };
         let generation = {
             let mut b = [0u8; 4];
             rand::Rng::fill(&mut rand::rng(), &mut b);
@@ -168,7 +177,9 @@ impl Inner {
             _ => None,
         };
         let result = match (expect, &current) {
-            (Expect::Absent, _) | (Expect::Any, None) => api.create(&PostParams::default(), &main).await,
+            (Expect::Absent, _) | (Expect::Any, None) => {
+                api.create(&PostParams::default(), &main).await
+            }
             (Expect::Version(v), _) => {
                 main.metadata.resource_version = Some(v.to_string());
                 api.replace(base, &PostParams::default(), &main).await
@@ -183,9 +194,11 @@ impl Inner {
             Err(e) => {
                 self.delete_parts(base, Some(&generation), true).await;
                 return Err(match e {
-                    kube::Error::Api(s) if s.code == 409 || s.code == 404 => BackendError::Conflict {
-                        location: self.location.clone(),
-                    },
+                    kube::Error::Api(s) if s.code == 409 || s.code == 404 => {
+                        BackendError::Conflict {
+                            location: self.location.clone(),
+                        }
+                    }
                     e => self.err("write", e),
                 });
             }

@@ -55,11 +55,15 @@ fn micro(t: DateTime<Utc>) -> MicroTime {
 }
 
 fn chrono(t: &MicroTime) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(t.0.as_microsecond() as i64).unwrap_or_default()
+    DateTime::from_timestamp_micros(t.0.as_microsecond()).unwrap_or_default()
 }
 
 fn err(inner: &Inner, op: &'static str, e: kube::Error) -> BackendError {
-    BackendError::request(op, &at(inner), crate::providers::kube::client::kube_error(op, e))
+    BackendError::request(
+        op,
+        &at(inner),
+        crate::providers::kube::client::kube_error(op, e),
+    )
 }
 
 /// The holder a Lease names, if it is held (an empty `holderIdentity` is free).
@@ -84,9 +88,19 @@ fn lease_of(inner: &Inner, record: &LockRecord, transitions: i32) -> Lease {
     Lease {
         metadata: ObjectMeta {
             name: Some(lease_name(inner)),
-            labels: Some([("app.kubernetes.io/managed-by".to_string(), "forge".to_string())].into()),
+            labels: Some(
+                [(
+                    "app.kubernetes.io/managed-by".to_string(),
+                    "forge".to_string(),
+                )]
+                .into(),
+            ),
             annotations: Some(
-                [(HOLDER.to_string(), serde_json::to_string(&record.holder).unwrap_or_default())].into(),
+                [(
+                    HOLDER.to_string(),
+                    serde_json::to_string(&record.holder).unwrap_or_default(),
+                )]
+                .into(),
             ),
             ..Default::default()
         },

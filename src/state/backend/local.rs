@@ -70,7 +70,11 @@ impl LocalBackend {
         match fs::read(path) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(BackendError::request("read", &path.display().to_string(), e)),
+            Err(e) => Err(BackendError::request(
+                "read",
+                &path.display().to_string(),
+                e,
+            )),
         }
     }
 }

@@ -58,7 +58,9 @@ pub enum Expect<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// Someone else wrote the state since this run read it.
-    #[error("the state in {location} was written by someone else since this run read it; nothing was overwritten")]
+    #[error(
+        "the state in {location} was written by someone else since this run read it; nothing was overwritten"
+    )]
     Conflict {
         /// The state's place.
         location: String,
@@ -147,7 +149,7 @@ impl LockRecord {
     /// The "locked" error naming this holder.
     pub fn held(&self, location: &str) -> LockError {
         LockError::Held {
-            holder: Some(self.holder.clone()),
+            holder: Some(Box::new(self.holder.clone())),
             id: Some(self.id.clone()),
             location: location.to_string(),
             stale: self.staleness(Utc::now()),

@@ -88,14 +88,20 @@ impl S3Backend {
         let store = store.clone();
         let loc = location.clone();
         let client = rt.block(CALL_LIMIT, async move {
-            let ctx = Ctx::new(std::env::current_dir().unwrap_or_default(), Secrets::read_only(Default::default()));
-            Clients::default().get(&ctx, &store).await.map_err(|e| match e {
-                ClientError::NotYet(why) => BackendError::Refused {
-                    location: loc.clone(),
-                    message: why,
-                },
-                ClientError::Provider(p) => BackendError::request("connect to", &loc, p),
-            })
+            let ctx = Ctx::new(
+                std::env::current_dir().unwrap_or_default(),
+                Secrets::read_only(Default::default()),
+            );
+            Clients::default()
+                .get(&ctx, &store)
+                .await
+                .map_err(|e| match e {
+                    ClientError::NotYet(why) => BackendError::Refused {
+                        location: loc.clone(),
+                        message: why,
+                    },
+                    ClientError::Provider(p) => BackendError::request("connect to", &loc, p),
+                })
         })?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -134,7 +140,14 @@ impl Inner {
 
     /// The object and its ETag, or `None`.
     pub async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, BackendError> {
-        let out = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(out) => out,
             Err(e) => {
                 return match failure(e) {
@@ -180,7 +193,14 @@ impl Inner {
 
     /// Deletes an object (gone is fine).
     pub async fn delete(&self, key: &str) -> Result<(), BackendError> {
-        match self.client.delete_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => match failure(e) {
                 f if is_not_found(&f) => Ok(()),
@@ -194,7 +214,13 @@ impl Inner {
         *self
             .versioning
             .get_or_init(|| async {
-                match self.client.get_bucket_versioning().bucket(&self.bucket).send().await {
+                match self
+                    .client
+                    .get_bucket_versioning()
+                    .bucket(&self.bucket)
+                    .send()
+                    .await
+                {
                     Ok(out) => out.status() == Some(&BucketVersioningStatus::Enabled),
                     // moto answers with a `<GetBucketVersioningResponse>` root where S3
                     // sends `<VersioningConfiguration>` (as the `s3_bucket` kind knows):
@@ -203,7 +229,9 @@ impl Inner {
                         .raw_response()
                         .filter(|r| r.status().as_u16() == 200)
                         .and_then(|r| r.body().bytes())
-                        .is_some_and(|b| String::from_utf8_lossy(b).contains("<Status>Enabled</Status>")),
+                        .is_some_and(|b| {
+                            String::from_utf8_lossy(b).contains("<Status>Enabled</Status>")
+                        }),
                 }
             })
             .await
@@ -211,7 +239,11 @@ impl Inner {
 
     fn failed(&self, op: &'static str, key: &str, f: Failure) -> BackendError {
         let endpoint = self.at(key);
-        BackendError::request(op, &endpoint, f.into_error(format!("{op} {endpoint}"), &endpoint))
+        BackendError::request(
+            op,
+            &endpoint,
+            f.into_error(format!("{op} {endpoint}"), &endpoint),
+        )
     }
 }
 
@@ -249,7 +281,9 @@ impl StateBackend for S3Backend {
 
     fn read(&self) -> Result<Option<Stored>, BackendError> {
         self.call(|i| async move {
-            Ok(i.get(&i.key).await?.map(|(bytes, version)| Stored { bytes, version }))
+            Ok(i.get(&i.key)
+                .await?
+                .map(|(bytes, version)| Stored { bytes, version }))
         })
     }
 

@@ -49,7 +49,9 @@ pub async fn read_record(inner: &Inner) -> Result<Option<(LockRecord, String)>, 
     };
     let record = serde_json::from_slice(&bytes).map_err(|e| BackendError::Refused {
         location: inner.at(&key),
-        message: format!("the lock object is not a forge lock ({e}); if no forge run holds it, delete it"),
+        message: format!(
+            "the lock object is not a forge lock ({e}); if no forge run holds it, delete it"
+        ),
     })?;
     Ok(Some((record, etag)))
 }
@@ -127,7 +129,10 @@ impl S3Lock {
                     lease_seconds: inner.lease.as_secs(),
                 };
                 let body = serde_json::to_vec(&record).unwrap_or_default();
-                match inner.put(&lock_key(&inner), body, Cond::Matches(current)).await {
+                match inner
+                    .put(&lock_key(&inner), body, Cond::Matches(current))
+                    .await
+                {
                     Ok(Put::Written(new)) => {
                         last_ok = Instant::now();
                         if let Ok(mut e) = etag.lock() {
@@ -135,7 +140,10 @@ impl S3Lock {
                         }
                     }
                     Ok(Put::Precondition) => {
-                        set(&lost, "the lock object was removed or replaced (forge force-unlock?)");
+                        set(
+                            &lost,
+                            "the lock object was removed or replaced (forge force-unlock?)",
+                        );
                         return;
                     }
                     Err(_) if last_ok.elapsed() > inner.lease => {
@@ -169,7 +177,9 @@ async fn take(inner: &Inner, record: LockRecord, timeout: Duration) -> Result<St
             None => inner.put(&key, body.clone(), Cond::Absent).await?,
             Some((other, etag)) => match other.staleness(Utc::now()) {
                 Some(_) if !timeout.is_zero() => {
-                    inner.put(&key, body.clone(), Cond::Matches(etag.clone())).await?
+                    inner
+                        .put(&key, body.clone(), Cond::Matches(etag.clone()))
+                        .await?
                 }
                 _ if start.elapsed() >= timeout => return Err(other.held(&inner.at(&key))),
                 _ => {

@@ -37,8 +37,13 @@ fn example_sizes(dir: &Path) -> Vec<usize> {
         .env("USER", "forge")
         .output()
         .expect("forge plan");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(&plan).expect("plan")).expect("json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&plan).expect("plan")).expect("json");
     plan["changes"]
         .as_array()
         .expect("changes")
@@ -50,7 +55,10 @@ fn example_sizes(dir: &Path) -> Vec<usize> {
 fn stand_in(sizes: &[usize]) -> String {
     let mut y = "files:\n".to_string();
     for (i, n) in sizes.iter().enumerate() {
-        y.push_str(&format!("  - name: r{i}\n    path: out/r{i}.txt\n    content: \"{}\"\n", "x".repeat(n.saturating_sub(60).max(1))));
+        y.push_str(&format!(
+            "  - name: r{i}\n    path: out/r{i}.txt\n    content: \"{}\"\n",
+            "x".repeat(n.saturating_sub(60).max(1))
+        ));
     }
     y + "outputs:\n  polaris_url: http://localhost:18181\n  s3_endpoint: http://localhost:19000\n"
 }
@@ -65,7 +73,13 @@ fn bench_backend_time_of_an_apply_of_the_example_stack() {
     let state_bucket = bucket(s, true);
     let local = Project::new(&resources);
     let s3 = Project::new(&(s3_yaml(s, &state_bucket, "bench/forge.json", "") + &resources));
-    let k8s = Project::new(&(format!("backend:\n  kubernetes:\n    kubeconfig: {}\n    name: {}\n", kube().kubeconfig.display(), unique("bench")) + &resources));
+    let k8s = Project::new(
+        &(format!(
+            "backend:\n  kubernetes:\n    kubeconfig: {}\n    name: {}\n",
+            kube().kubeconfig.display(),
+            unique("bench")
+        ) + &resources),
+    );
     let timings = tmp.path().join("timings.jsonl");
     let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
     std::fs::create_dir_all(&out_dir).expect("bench dir");
@@ -76,13 +90,19 @@ fn bench_backend_time_of_an_apply_of_the_example_stack() {
     for (name, p) in [("local", &local), ("s3", &s3), ("kubernetes", &k8s)] {
         let f = p.path().join("forge.yaml");
         cmd.args(["--command-name", &format!("apply, state {name}")]);
-        cmd.args(["--prepare", &format!("{forge} -f {} destroy --auto-approve", f.display())]);
+        cmd.args([
+            "--prepare",
+            &format!("{forge} -f {} destroy --auto-approve", f.display()),
+        ]);
         cmd.arg(format!("{forge} -f {} apply --auto-approve", f.display()));
     }
     for (k, v) in s3_env(s) {
         cmd.env(k, v);
     }
-    cmd.env("NO_COLOR", "1").env("USER", "tester").env("AWS_CONFIG_FILE", "/dev/null").env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    cmd.env("NO_COLOR", "1")
+        .env("USER", "tester")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
     cmd.env("FORGE_STATE_TIMINGS", &timings);
     let status = cmd.status().expect("hyperfine");
     assert!(status.success());
@@ -95,19 +115,42 @@ fn bench_backend_time_of_an_apply_of_the_example_stack() {
         sizes.len(),
         want
     );
-    for (name, prefix) in [("local", "/"), ("s3", "s3://"), ("kubernetes", "kubernetes")] {
+    for (name, prefix) in [
+        ("local", "/"),
+        ("s3", "s3://"),
+        ("kubernetes", "kubernetes"),
+    ] {
         let mut rows: Vec<serde_json::Value> = lines
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["location"].as_str().is_some_and(|l| l.starts_with(prefix)) && v["writes"].as_u64() >= Some(want))
+            .filter(|v| {
+                v["location"]
+                    .as_str()
+                    .is_some_and(|l| l.starts_with(prefix))
+                    && v["writes"].as_u64() >= Some(want)
+            })
             .collect();
         assert!(!rows.is_empty(), "no apply of {name} recorded its timings");
         let median = |key: &str, rows: &mut Vec<serde_json::Value>| {
-            rows.sort_by(|a, b| a[key].as_f64().partial_cmp(&b[key].as_f64()).unwrap_or(std::cmp::Ordering::Equal));
+            rows.sort_by(|a, b| {
+                a[key]
+                    .as_f64()
+                    .partial_cmp(&b[key].as_f64())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
             rows[rows.len() / 2][key].as_f64().unwrap_or(0.0)
         };
-        let (l, r, w, rel) = (median("lock_ms", &mut rows), median("read_ms", &mut rows), median("write_ms", &mut rows), median("release_ms", &mut rows));
-        table.push_str(&format!("| {name} | {l:.1} | {r:.1} | {} | {w:.1} | {rel:.1} | {:.1} |\n", rows[0]["writes"], l + r + w + rel));
+        let (l, r, w, rel) = (
+            median("lock_ms", &mut rows),
+            median("read_ms", &mut rows),
+            median("write_ms", &mut rows),
+            median("release_ms", &mut rows),
+        );
+        table.push_str(&format!(
+            "| {name} | {l:.1} | {r:.1} | {} | {w:.1} | {rel:.1} | {:.1} |\n",
+            rows[0]["writes"],
+            l + r + w + rel
+        ));
     }
     println!("{table}");
     std::fs::write(out_dir.join("backend-time.md"), table).expect("write");

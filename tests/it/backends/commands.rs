@@ -16,7 +16,9 @@ fn run(p: &Project, args: &[&str], env: &[(&str, String)]) -> Run {
 fn files(names: &[&str]) -> String {
     let mut y = "files:\n".to_string();
     for n in names {
-        y.push_str(&format!("  - name: {n}\n    path: {n}.txt\n    content: {n}\n"));
+        y.push_str(&format!(
+            "  - name: {n}\n    path: {n}.txt\n    content: {n}\n"
+        ));
     }
     y
 }
@@ -34,23 +36,40 @@ fn push_refuses_a_lower_serial_or_another_lineage_unless_forced() {
     p.write(&(s3_yaml(s, &b, "forge.json", "") + &files(&["a", "b"])));
     run(&p, &["apply", "--auto-approve"], &env).expect_code(0);
     let lower = run(&p, &["state", "push", "old.json"], &env).expect_code(1);
-    assert!(flat(&lower.stderr).contains(&format!("`old.json` has serial {}", old["serial"])), "{}", lower.stderr);
+    assert!(
+        flat(&lower.stderr).contains(&format!("`old.json` has serial {}", old["serial"])),
+        "{}",
+        lower.stderr
+    );
     let mut other = old.clone();
     other["lineage"] = "0000000000000000ffffffffffffffff".into();
     other["serial"] = 1000.into();
     std::fs::write(p.path().join("other.json"), other.to_string()).expect("write");
     let lineage = run(&p, &["state", "push", "other.json"], &env).expect_code(1);
-    assert!(flat(&lineage.stderr).contains("is another state (lineage 0000000000000000ffffffffffffffff)"), "{}", lineage.stderr);
+    assert!(
+        flat(&lineage.stderr)
+            .contains("is another state (lineage 0000000000000000ffffffffffffffff)"),
+        "{}",
+        lineage.stderr
+    );
     let now = run(&p, &["state", "pull"], &env).expect_code(0).stdout;
     let now: serde_json::Value = serde_json::from_str(&now).expect("json");
-    assert_eq!(now["resources"].as_object().map(|r| r.len()), Some(2), "nothing was pushed");
+    assert_eq!(
+        now["resources"].as_object().map(|r| r.len()),
+        Some(2),
+        "nothing was pushed"
+    );
     // Forced: the old state is back, at a serial past the current one.
     run(&p, &["state", "push", "--force", "old.json"], &env).expect_code(0);
-    let back: serde_json::Value = serde_json::from_str(&run(&p, &["state", "pull"], &env).stdout).expect("json");
+    let back: serde_json::Value =
+        serde_json::from_str(&run(&p, &["state", "pull"], &env).stdout).expect("json");
     assert_eq!(back["resources"].as_object().map(|r| r.len()), Some(1));
     assert!(back["serial"].as_u64() > now["serial"].as_u64(), "{back}");
     let plan = run(&p, &["plan"], &env).expect_code(0).stdout;
-    assert!(plan.contains("local_file.b"), "b is unknown to the pushed state: {plan}");
+    assert!(
+        plan.contains("local_file.b"),
+        "b is unknown to the pushed state: {plan}"
+    );
 }
 
 #[test]
@@ -65,29 +84,59 @@ fn migrate_moves_a_local_state_to_s3_and_to_kubernetes_and_refuses_another_linea
     // To S3: the same lineage and serial, a no-op plan from there.
     p.write(&(s3_yaml(s, &b, "forge.json", "") + &files(&["a", "b"])));
     let moved = run(&p, &["state", "migrate", "--from", "old.yaml"], &env).expect_code(0);
-    assert!(moved.stdout.contains("Migrated the state"), "{}", moved.stdout);
-    let remote: serde_json::Value = serde_json::from_str(&run(&p, &["state", "pull"], &env).stdout).expect("json");
-    assert_eq!((&remote["lineage"], &remote["serial"]), (&local["lineage"], &local["serial"]));
+    assert!(
+        moved.stdout.contains("Migrated the state"),
+        "{}",
+        moved.stdout
+    );
+    let remote: serde_json::Value =
+        serde_json::from_str(&run(&p, &["state", "pull"], &env).stdout).expect("json");
+    assert_eq!(
+        (&remote["lineage"], &remote["serial"]),
+        (&local["lineage"], &local["serial"])
+    );
     run(&p, &["plan", "--detailed-exitcode"], &env).expect_code(0);
     assert!(p.state_path().exists(), "the old copy is left in place");
     let again = run(&p, &["state", "migrate", "--from", "old.yaml"], &env).expect_code(0);
-    assert!(again.stdout.contains("already holds this state"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("already holds this state"),
+        "{}",
+        again.stdout
+    );
     // Another project's state is in the way: refused.
     let q = Project::new(&files(&["z"]));
     run(&q, &["apply", "--auto-approve"], &env).expect_code(0);
     std::fs::copy(q.path().join("forge.yaml"), q.path().join("old.yaml")).expect("copy");
     q.write(&(s3_yaml(s, &b, "forge.json", "") + &files(&["z"])));
     let refused = run(&q, &["state", "migrate", "--from", "old.yaml"], &env).expect_code(1);
-    assert!(flat(&refused.stderr).contains("already holds another state"), "{}", refused.stderr);
-    let still: serde_json::Value = serde_json::from_str(&run(&p, &["state", "pull"], &env).stdout).expect("json");
-    assert_eq!(still["lineage"], local["lineage"], "the target is untouched");
+    assert!(
+        flat(&refused.stderr).contains("already holds another state"),
+        "{}",
+        refused.stderr
+    );
+    let still: serde_json::Value =
+        serde_json::from_str(&run(&p, &["state", "pull"], &env).stdout).expect("json");
+    assert_eq!(
+        still["lineage"], local["lineage"],
+        "the target is untouched"
+    );
     // And from S3 to Kubernetes.
     std::fs::copy(p.path().join("forge.yaml"), p.path().join("s3.yaml")).expect("copy");
     let name = unique("migrate");
-    p.write(&(format!("backend:\n  kubernetes:\n    kubeconfig: {}\n    name: {name}\n", kube().kubeconfig.display()) + &files(&["a", "b"])));
+    p.write(
+        &(format!(
+            "backend:\n  kubernetes:\n    kubeconfig: {}\n    name: {name}\n",
+            kube().kubeconfig.display()
+        ) + &files(&["a", "b"])),
+    );
     run(&p, &["state", "migrate", "--from", "s3.yaml"], &env).expect_code(0);
     run(&p, &["plan", "--detailed-exitcode"], &env).expect_code(0);
     let list = run(&p, &["state", "list"], &env).expect_code(0);
     assert_eq!(list.stdout, "local_file.a\nlocal_file.b\n");
-    assert!(list.stderr.contains(&format!("kubernetes secret default/forge-state-{name}")), "{}", list.stderr);
+    assert!(
+        list.stderr
+            .contains(&format!("kubernetes secret default/forge-state-{name}")),
+        "{}",
+        list.stderr
+    );
 }

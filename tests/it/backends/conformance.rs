@@ -13,7 +13,10 @@ use crate::support::servers::{moto, s3s_fs};
 fn conforms(what: &str, spec: &BackendSpec) {
     let make = || -> Arc<dyn StateBackend> { spec.open().expect("open the backend") };
     if let Err(v) = check(&make) {
-        panic!("the {what} backend breaks the contract: {}", forge::render::error_chain(&v));
+        panic!(
+            "the {what} backend breaks the contract: {}",
+            forge::render::error_chain(&v)
+        );
     }
 }
 
@@ -27,25 +30,46 @@ fn local_backend_conforms() {
 fn s3_backend_conforms_on_moto_with_versioning() {
     let dir = tempfile::tempdir().expect("tempdir");
     let b = bucket(moto(), true);
-    conforms("S3 (moto, versioned)", &s3_spec(moto(), &b, "team/forge.state.json", dir.path()));
-    let keys: Vec<String> = super::objects(moto(), &b).into_iter().map(|(k, _)| k).collect();
-    assert!(!keys.iter().any(|k| k.ends_with(".backup")), "versioning keeps the previous version, no .backup: {keys:?}");
+    conforms(
+        "S3 (moto, versioned)",
+        &s3_spec(moto(), &b, "team/forge.state.json", dir.path()),
+    );
+    let keys: Vec<String> = super::objects(moto(), &b)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        !keys.iter().any(|k| k.ends_with(".backup")),
+        "versioning keeps the previous version, no .backup: {keys:?}"
+    );
 }
 
 #[test]
 fn s3_backend_conforms_on_moto_without_versioning() {
     let dir = tempfile::tempdir().expect("tempdir");
     let b = bucket(moto(), false);
-    conforms("S3 (moto)", &s3_spec(moto(), &b, "forge.state.json", dir.path()));
-    let keys: Vec<String> = super::objects(moto(), &b).into_iter().map(|(k, _)| k).collect();
-    assert!(keys.contains(&"forge.state.json.backup".to_string()), "{keys:?}");
+    conforms(
+        "S3 (moto)",
+        &s3_spec(moto(), &b, "forge.state.json", dir.path()),
+    );
+    let keys: Vec<String> = super::objects(moto(), &b)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        keys.contains(&"forge.state.json.backup".to_string()),
+        "{keys:?}"
+    );
 }
 
 #[test]
 fn s3_backend_conforms_on_s3s_fs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let b = bucket(s3s_fs(), false);
-    conforms("S3 (s3s-fs)", &s3_spec(s3s_fs(), &b, "forge.state.json", dir.path()));
+    conforms(
+        "S3 (s3s-fs)",
+        &s3_spec(s3s_fs(), &b, "forge.state.json", dir.path()),
+    );
 }
 
 #[test]

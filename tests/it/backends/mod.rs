@@ -81,7 +81,10 @@ pub fn s3_yaml(server: &S3Server, bucket: &str, key: &str, extra: &str) -> Strin
 
 /// The env of [`s3_yaml`]'s keys for `server`.
 pub fn s3_env(server: &S3Server) -> Vec<(&'static str, String)> {
-    vec![("K", server.access_key.clone()), ("S", server.secret_key.clone())]
+    vec![
+        ("K", server.access_key.clone()),
+        ("S", server.secret_key.clone()),
+    ]
 }
 
 /// Every object of `bucket`, keys and bytes (all versions where versioned).
@@ -97,7 +100,12 @@ pub fn objects(server: &S3Server, bucket: &str) -> Vec<(String, Vec<u8>)> {
         .into_iter()
         .map(|(k, b)| {
             use base64::Engine as _;
-            (k, base64::engine::general_purpose::STANDARD.decode(b).expect("base64"))
+            (
+                k,
+                base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .expect("base64"),
+            )
         })
         .collect()
 }
