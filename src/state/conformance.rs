@@ -16,7 +16,8 @@
 //! 7. encrypted: no secret value in the stored bytes, the header readable, the wrong
 //!    passphrase refused with nothing changed, the right one reads it back;
 //! 8. force-unlock: a wrong ID is refused and the lock stays; the right ID frees it for
-//!    the next run (a local OS lock has nothing to force, and says so).
+//!    the next run, and the old holder, if it was alive after all, cannot overwrite what
+//!    the next run wrote (a local OS lock has nothing to force, and says so).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -353,6 +354,7 @@ pub fn check(make: &dyn Fn() -> Arc<dyn StateBackend>) -> Result<(), Violation> 
     )?;
     match holder.lock_id() {
         None => {
+            drop(holder);
             let r = b.force_unlock("anything");
             expect(
                 "8 local",
@@ -384,14 +386,40 @@ pub fn check(make: &dyn Fn() -> Arc<dyn StateBackend>) -> Result<(), Violation> 
                 r.id == id && r.holder.command == "forge conformance-dead",
                 &r,
             )?;
-            let next = call(
+            let mut next = call(
                 "8 next",
                 StateStore::open_backend(make(), &right, "forge conformance-after", Duration::ZERO),
             )?;
+            call("8 next save", next.save())?;
+            // The holder was not dead after all: its next save must not overwrite.
+            let mut zombie = holder;
+            zombie
+                .state_mut()
+                .secrets
+                .insert("k".into(), "zombie".into());
+            let z = zombie.save();
+            expect(
+                "8 zombie",
+                "its save refused (lock lost, or a conflict)",
+                matches!(
+                    z,
+                    Err(StoreError::Backend(
+                        BackendError::Conflict { .. } | BackendError::LockLost { .. }
+                    ))
+                ),
+                &z,
+            )?;
+            let after = call("8 read", StateStore::peek_backend(b.as_ref(), &right))?;
+            expect(
+                "8 zombie",
+                "the next run's state kept",
+                after.is_some_and(|s| s.secrets.get("k").map(String::as_str) != Some("zombie")),
+                "overwritten",
+            )?;
             call("8 release", next.close())?;
+            drop(zombie);
         }
     }
-    drop(holder);
     Ok(())
 }
 
