@@ -275,7 +275,9 @@ fn a_sigkilled_holder_leaves_a_lease_that_expires_by_itself() {
     );
     let prefix = unique("lease");
     let yaml = format!(
-        "backend:\n  kubernetes:\n    kubeconfig: {}\n    name: {prefix}\n    lease_seconds: 3\n",
+        // A lease of 6 s (renewed every 2 s): the check right after the kill lands well
+        // within it even on a loaded machine.
+        "backend:\n  kubernetes:\n    kubeconfig: {}\n    name: {prefix}\n    lease_seconds: 6\n",
         kube().kubeconfig.display()
     ) + &buckets_yaml(&proxy, &prefix, 4);
     let (a, b) = two_dirs(&yaml);
@@ -290,7 +292,7 @@ fn a_sigkilled_holder_leaves_a_lease_that_expires_by_itself() {
         "{}",
         now.stderr
     );
-    std::thread::sleep(Duration::from_secs(4));
+    std::thread::sleep(Duration::from_secs(7));
     proxy.clear();
     // No force-unlock: the expired Lease is taken over, and the run completes the work.
     run(&b, &["apply", "--auto-approve"], &env).expect_code(0);
