@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod backends;
 mod cli;
 mod conformance;
 mod errors;
