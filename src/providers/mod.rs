@@ -29,7 +29,6 @@ pub fn registry() -> Registry {
     r.register(k3d::K3dCluster::default());
     r.register(kube::KubeManifest::default());
     r.register(kube::KubeContext);
-    r.register_planned::<l2c::TableSync>();
     r.register(local_file::LocalFileResource);
     let polaris = polaris::client::Clients::default();
     r.register(polaris::PolarisCatalog::new(polaris.clone()));
@@ -42,6 +41,7 @@ pub fn registry() -> Registry {
     r.register(polaris::PolarisCatalogRoleAssignment::new(polaris.clone()));
     r.register(polaris::PolarisGrants::new(polaris.clone()));
     r.register(polaris::PolarisNamespace::new(polaris.clone()));
+    r.register(l2c::L2cTable::new(polaris.clone()));
     r.register_planned::<polaris::PolarisTable>();
     r.register_planned::<snowflake::SnowflakeExternalVolume>();
     r.register_planned::<snowflake::SnowflakeCatalogIntegration>();

@@ -9,6 +9,7 @@ mod cli;
 mod conformance;
 mod errors;
 mod iceberg;
+mod l2c;
 mod lock;
 mod peers;
 mod polaris;
