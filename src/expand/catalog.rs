@@ -10,18 +10,19 @@ use std::collections::BTreeMap;
 use super::stack::rustfs_namespace;
 use super::{Addr, Dep, Expander, NameRule};
 use crate::config::defaults as d;
-use crate::config::model::{CatalogSection, Cluster};
+use crate::config::model::{CatalogSection, Cluster, Table};
 use crate::config::naming::bucket_name_problem;
 use crate::config::{Problem, ProblemKind};
 use crate::providers::aws::{BucketSpec, S3Bucket};
 use crate::providers::kube::manifest::KubeManifest;
 use crate::providers::kube::stack::rustfs_internal_endpoint;
+use crate::providers::polaris::table::dataset::{Dataset, DatasetProblem};
 use crate::providers::polaris::{
     CatalogRoleAssignmentSpec, CatalogRoleSpec, CatalogSpec, Connection, Grant, GrantsSpec,
     NamespaceSpec, PolarisCatalog, PolarisCatalogRole, PolarisCatalogRoleAssignment, PolarisGrants,
     PolarisNamespace, PolarisPrincipal, PolarisPrincipalRole, PolarisPrincipalRoleAssignment,
     PolarisTable, PrincipalRoleAssignmentSpec, PrincipalRoleSpec, PrincipalSpec, StorageSpec,
-    TableSpec,
+    TableSpec, TableStorage,
 };
 
 /// How forge.yaml reaches its Polaris (for `forge api` and `forge catalog export`):
@@ -364,15 +365,84 @@ impl Expander<'_> {
                 .dep_on::<PolarisNamespace>(&ns, t.namespace.span)
                 .into_iter()
                 .collect();
+            let dataset = match Dataset::resolve(&t.dataset.value, self.work_dir) {
+                Ok(d) => d,
+                Err(e) => {
+                    let help = match &e {
+                        DatasetProblem::Unknown(_) => {
+                            "name a built-in dataset, or a CSV or Parquet file (relative to the work dir)"
+                        }
+                        DatasetProblem::Unreadable { .. } => {
+                            "paths are relative to the work dir (the directory of forge.yaml unless --work-dir says otherwise)"
+                        }
+                    };
+                    self.problem(
+                        Problem::new(
+                            ProblemKind::InvalidValue,
+                            format!("table `{}` cannot be filled: {e}", t.name.value),
+                            Some(t.dataset.span),
+                            "this dataset",
+                        )
+                        .with_help(help),
+                    );
+                    continue;
+                }
+            };
+            let Some(storage) = self.table_storage(section, t) else {
+                continue;
+            };
             let spec = TableSpec {
                 polaris: conn.clone(),
                 catalog: t.catalog.value.clone(),
                 namespace: t.namespace.value.split('.').map(str::to_string).collect(),
                 name: t.name.value.clone(),
-                dataset: t.dataset.clone(),
+                dataset,
+                storage,
             };
             let name = format!("{}/{}/{}", t.catalog.value, t.namespace.value, t.name.value);
             self.declare::<PolarisTable>(&name, spec, t.name.span, deps);
+        }
+    }
+
+    /// Where a table's data files go: its catalog's store, with that store's own keys.
+    /// A catalog not declared here is reported by its namespace; a store without keys
+    /// is a problem (forge writes table data only with keys forge.yaml names).
+    fn table_storage(&mut self, section: &CatalogSection, t: &Table) -> Option<TableStorage> {
+        let catalog = section
+            .catalogs
+            .iter()
+            .find(|c| c.name.value == t.catalog.value)?;
+        let store_name = catalog
+            .store
+            .as_ref()
+            .map_or("local", |s| s.value.as_str())
+            .to_string();
+        let (store, _) = self.stores.get(&store_name)?.clone();
+        match (store.access_key.clone(), store.secret_key.clone()) {
+            (Some(access_key), Some(secret_key)) => Some(TableStorage {
+                endpoint: store.endpoint.clone(),
+                region: store.region(),
+                path_style: store.path_style.unwrap_or(true),
+                access_key,
+                secret_key,
+            }),
+            _ => {
+                self.problem(
+                    Problem::new(
+                        ProblemKind::InvalidValue,
+                        format!(
+                            "table `{}` needs the keys of store `{store_name}` to write its data files",
+                            t.name.value
+                        ),
+                        Some(t.name.span),
+                        "this table",
+                    )
+                    .with_help(format!(
+                        "give store `{store_name}` an `access_key` and a `secret_key`: forge does not write table data with credentials from the environment"
+                    )),
+                );
+                None
+            }
         }
     }
 }
