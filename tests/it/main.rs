@@ -12,6 +12,7 @@ mod lock;
 mod peers;
 mod polaris;
 mod polaris_standin;
+mod polaris_tables;
 mod recovery;
 mod s3;
 mod snowflake_emulator;
