@@ -1,7 +1,7 @@
 //! Demo tables against the Polaris stand-in, through the real `forge` binary: the
 //! built-in penguins and a user's CSV created and filled, read by clients forge did not
 //! write (pyiceberg, duckdb) with the credentials file forge wrote for a principal with
-//! grants; a no-op plan; a changed CSV replacing the data with a new snapshot that holds
+//! grants; a no-op plan; rows appended by another client filled over; a changed CSV replacing the data with a new snapshot that holds
 //! only the new rows; a table forge has no record of imported without a new snapshot;
 //! one dropped with `purgeRequested`; and a destroy of everything.
 
@@ -140,6 +140,30 @@ fn demo_tables_fill_replace_import_and_drop() {
     assert_eq!(read["ids"], json!([1, 2, 3]), "{read}");
 
     // Nothing to do now.
+    run(&p, peer, &["plan", "--detailed-exitcode"]).expect_code(0);
+
+    // Rows written by someone else: the table is filled again, and the plan says why.
+    let appended = clients("pyiceberg-append", &args("penguins", json!({})));
+    assert_eq!(appended["rows"], PENGUINS + 1, "{appended}");
+    let plan = run(&p, peer, &["plan", "--no-color"]);
+    assert!(
+        plan.stdout.contains(&format!(
+            "polaris_table.{}/wildlife/penguins will be updated",
+            n.catalog
+        )) && plan.stdout.contains("changed outside forge"),
+        "{}",
+        plan.stdout
+    );
+    run(&p, peer, &["apply", "--auto-approve"]).expect_code(0);
+    let stats = clients(
+        "pyiceberg-stats",
+        &args(
+            "penguins",
+            json!({"column": "body_mass_g", "where": "species == 'Gentoo'"}),
+        ),
+    );
+    assert_eq!(stats["rows"], PENGUINS, "{stats}");
+    assert_eq!(stats["operation"], "overwrite", "{stats}");
     run(&p, peer, &["plan", "--detailed-exitcode"]).expect_code(0);
 
     // A changed CSV: one update, a new snapshot that holds only the new rows.

@@ -7,6 +7,7 @@ with exit code 0, so that a test can assert a refusal; anything else unexpected 
   pyiceberg-write ARGS   pyiceberg 0.12 RestCatalog with the seed's settings: create the
                          namespace (if missing) and the table, append rows, read them back
   pyiceberg-read ARGS    load the table and read its rows
+  pyiceberg-append ARGS  append the table's first row to it again (a write forge did not make)
   pyiceberg-stats ARGS   load the table, count its rows, and average ARGS["column"] over the
                          rows where ARGS["where"] (a pyiceberg row filter) holds
   duck ARGS              duckdb 1.5.5 + iceberg extension: ATTACH the catalog as the seed's
@@ -95,6 +96,12 @@ def pyiceberg_read(a):
     print(json.dumps(out))
 
 
+def pyiceberg_append(a):
+    table = rest_catalog(a).load_table(f'{a["namespace"]}.{a["table"]}')
+    table.append(table.scan(limit=1).to_arrow())
+    print(json.dumps({"ok": True, "rows": table.scan().to_arrow().num_rows}))
+
+
 def pyiceberg_stats(a):
     table = rest_catalog(a).load_table(f'{a["namespace"]}.{a["table"]}')
     rows = table.scan().to_arrow().num_rows
@@ -154,6 +161,7 @@ def duck(a):
 {
     "pyiceberg-write": pyiceberg_write,
     "pyiceberg-read": pyiceberg_read,
+    "pyiceberg-append": pyiceberg_append,
     "pyiceberg-stats": pyiceberg_stats,
     "duck": duck,
 }[sys.argv[1]](

@@ -1,6 +1,6 @@
 //! The check after a fill (what the seed's `verify-sql` did with DuckDB, here without
 //! a query engine): the table is loaded again through the catalog, and its current
-//! snapshot must be the one forge committed, carry the dataset's digest, say in its
+//! snapshot must be the one forge committed (and recorded), carry the dataset's digest, say in its
 //! summary that it holds the dataset's row count, plan data files whose record counts add
 //! up to it, and read back (a scan of every Parquet file) to exactly that many rows.
 
@@ -13,6 +13,9 @@ use super::error::DataError;
 pub const DIGEST: &str = "forge.dataset-sha256";
 /// The table property naming the dataset as forge.yaml does.
 pub const DATASET: &str = "forge.dataset";
+/// The table property holding the id of the snapshot forge wrote: a current snapshot
+/// with another id means the data was changed outside forge.
+pub const SNAPSHOT: &str = "forge.snapshot-id";
 
 /// What the table must show after the fill.
 #[derive(Debug, Clone)]
@@ -45,6 +48,14 @@ pub async fn verify(table: &Table, expected: &Expected<'_>) -> Result<(), DataEr
             "its `{DIGEST}` is {}, not {}",
             digest.unwrap_or("not set"),
             expected.sha256
+        ));
+    }
+    let ours = meta.properties().get(SNAPSHOT).map(String::as_str);
+    if ours != Some(expected.snapshot_id.to_string().as_str()) {
+        return mismatch(format!(
+            "its `{SNAPSHOT}` is {}, not {}",
+            ours.unwrap_or("not set"),
+            expected.snapshot_id
         ));
     }
     let total = current

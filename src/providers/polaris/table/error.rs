@@ -51,9 +51,9 @@ pub enum DataError {
     Iceberg {
         /// What forge was doing.
         operation: String,
-        /// The library's error.
+        /// The library's error (boxed: it is large).
         #[source]
-        source: iceberg::Error,
+        source: Box<iceberg::Error>,
     },
     /// Reading the table back found something other than what was written.
     #[error("the table read back does not match the dataset: {0}")]
@@ -64,6 +64,9 @@ impl DataError {
     /// A constructor for `map_err`: an Iceberg failure while doing `operation`.
     pub fn iceberg(operation: impl Into<String>) -> impl FnOnce(iceberg::Error) -> DataError {
         let operation = operation.into();
-        move |source| DataError::Iceberg { operation, source }
+        move |source| DataError::Iceberg {
+            operation,
+            source: Box::new(source),
+        }
     }
 }

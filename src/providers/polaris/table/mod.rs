@@ -6,8 +6,10 @@
 //! the same commit as the data. Plan compares it with the digest of the dataset
 //! forge.yaml names: equal is nothing to do; different (or missing) is an update that
 //! replaces the table's data with a new snapshot (`overwrite`: the old files are no longer
-//! in it). A table that exists but is not in state is imported, then filled if its
-//! digest differs. After every fill the table is read back through the catalog
+//! in it). So does a current snapshot other than the one forge wrote (its id is kept in
+//! `forge.snapshot-id`): the data was changed outside forge. A table that exists but is
+//! not in state is imported, then filled if it does not hold the dataset. After every
+//! fill the table is read back through the catalog
 //! ([`check`]), and the apply fails if it does not hold the dataset. Delete drops the
 //! table with its files (`purgeRequested`), or without them where the server refuses
 //! to purge.
@@ -85,6 +87,10 @@ pub struct TableState {
     pub dataset: Option<String>,
     /// That dataset's digest (`forge.dataset-sha256`).
     pub dataset_sha256: Option<String>,
+    /// The snapshot forge wrote (`forge.snapshot-id`); another current snapshot means
+    /// the data was changed outside forge.
+    #[serde(default)]
+    pub filled_snapshot_id: Option<i64>,
     /// Where its files are.
     #[serde(default)]
     pub location: String,
@@ -115,6 +121,18 @@ impl TableSpec {
     }
 }
 
+impl TableState {
+    /// Whether forge last filled it with this dataset (same digest).
+    fn holds(&self, dataset: &Dataset) -> bool {
+        self.dataset_sha256.as_deref() == Some(dataset.sha256.as_str())
+    }
+
+    /// Whether its current snapshot is not the one forge wrote.
+    fn changed_outside(&self) -> bool {
+        self.snapshot_id != self.filled_snapshot_id
+    }
+}
+
 /// The state a `LoadTableResult` describes.
 fn state_of(spec: &TableSpec, body: &Value) -> TableState {
     let m = &body["metadata"];
@@ -132,6 +150,7 @@ fn state_of(spec: &TableSpec, body: &Value) -> TableState {
         name: spec.name.clone(),
         dataset: prop(check::DATASET),
         dataset_sha256: prop(check::DIGEST),
+        filled_snapshot_id: prop(check::SNAPSHOT).and_then(|id| id.parse().ok()),
         location: m["location"].as_str().unwrap_or_default().to_string(),
         snapshot_id,
         rows,
@@ -257,12 +276,20 @@ impl Resource for PolarisTable {
     }
 
     fn plan(&self, spec: &TableSpec, current: Option<&TableState>) -> Planned {
+        let mut reasons = vec![];
         let action = match current {
             None => Action::Create,
-            Some(cur) if cur.dataset_sha256.as_deref() == Some(spec.dataset.sha256.as_str()) => {
-                Action::NoOp
+            Some(cur) if !cur.holds(&spec.dataset) => Action::Update,
+            Some(cur) if cur.changed_outside() => {
+                reasons.push(format!(
+                    "its data was changed outside forge (current snapshot {}, forge wrote {})",
+                    cur.snapshot_id.map_or("none".into(), |id| id.to_string()),
+                    cur.filled_snapshot_id
+                        .map_or("none".into(), |id| id.to_string())
+                ));
+                Action::Update
             }
-            Some(_) => Action::Update,
+            Some(_) => Action::NoOp,
         };
         Planned {
             action,
@@ -272,7 +299,7 @@ impl Resource for PolarisTable {
                 "dataset": spec.dataset.label,
                 "dataset_sha256": spec.dataset.sha256,
             }),
-            reasons: vec![],
+            reasons,
         }
     }
 
@@ -332,7 +359,7 @@ impl Resource for PolarisTable {
             }
         };
         let now = state_of(spec, &body);
-        if now.dataset_sha256.as_deref() == Some(spec.dataset.sha256.as_str()) {
+        if now.holds(&spec.dataset) && !now.changed_outside() {
             return Ok(now);
         }
         let after = Self::fill(ctx, &c, spec, t, &body, &rows).await?;
@@ -389,6 +416,7 @@ mod tests {
             name: "penguins".into(),
             dataset: sha.map(|_| "penguins".into()),
             dataset_sha256: sha.map(str::to_string),
+            filled_snapshot_id: Some(1),
             location: "s3://polardb/wildlife/penguins".into(),
             snapshot_id: Some(1),
             rows: Some(344),
@@ -408,6 +436,12 @@ mod tests {
         // A table forge never filled (made by hand, or a create interrupted before
         // its commit) is filled.
         assert_eq!(k.plan(&s, Some(&state(None))).action, Action::Update);
+        // Written to by someone else since: filled again, and the plan says why.
+        let mut hand = state(Some(&s.dataset.sha256));
+        hand.snapshot_id = Some(2);
+        let p = k.plan(&s, Some(&hand));
+        assert_eq!(p.action, Action::Update);
+        assert!(p.reasons[0].contains("changed outside forge"), "{p:?}");
     }
 
     #[test]
@@ -417,7 +451,7 @@ mod tests {
             "metadata": {
                 "location": "s3://b/t",
                 "current-snapshot-id": 7,
-                "properties": {"forge.dataset": "penguins", "forge.dataset-sha256": "abc"},
+                "properties": {"forge.dataset": "penguins", "forge.dataset-sha256": "abc", "forge.snapshot-id": "7"},
                 "snapshots": [
                     {"snapshot-id": 6, "summary": {"operation": "append", "total-records": "9"}},
                     {"snapshot-id": 7, "summary": {"operation": "overwrite", "total-records": "344"}}
@@ -428,6 +462,7 @@ mod tests {
         assert_eq!(s.snapshot_id, Some(7));
         assert_eq!(s.rows, Some(344));
         assert_eq!(s.dataset_sha256.as_deref(), Some("abc"));
+        assert!(!s.changed_outside());
         let empty = state_of(
             &spec(),
             &json!({"metadata": {"location": "s3://b/t", "current-snapshot-id": -1}}),

@@ -7,7 +7,7 @@
 //! builder private, so forge produces the overwrite itself from the crate's public
 //! writers (`DataFileWriter`, `ManifestWriter`, `ManifestListWriter`) and commits it
 //! through the REST API as one atomic change: the new snapshot, the `main` branch moved
-//! to it, the dataset's digest in the table's properties, and — when the dataset's
+//! to it, the dataset's digest and the snapshot's id in the table's properties, and — when the dataset's
 //! columns differ from the table's — the new schema.
 
 use std::collections::HashMap;
@@ -49,18 +49,20 @@ pub struct Prepared {
 }
 
 /// Writes `rows` as the table's whole content and prepares the commit that makes it
-/// current, setting `properties` on the table in the same commit.
+/// current, setting `properties` on the table in the same commit, with the new
+/// snapshot's id as [`SNAPSHOT`](super::check::SNAPSHOT).
 pub async fn replace(
     table: &Table,
     dataset: &str,
     rows: &Rows,
-    properties: HashMap<String, String>,
+    mut properties: HashMap<String, String>,
 ) -> Result<Prepared, DataError> {
     let meta = table.metadata();
     let cols = columns::columns(dataset, &rows.schema)?;
     let (schema, new_schema) = target_schema(table, &cols)?;
     let commit_uuid = Uuid::new_v4();
     let snapshot_id = snapshot_id(table);
+    properties.insert(super::check::SNAPSHOT.to_string(), snapshot_id.to_string());
     let seq = meta.next_sequence_number();
 
     let written = write_data(table, dataset, rows, &schema, commit_uuid).await?;
