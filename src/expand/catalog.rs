@@ -33,6 +33,47 @@ pub fn polaris_connection(declared: &super::Declared) -> Option<Connection> {
     has.then(|| Expander::new(&declared.config).polaris_connection().0)
 }
 
+/// The Polaris catalogs forge.yaml declares, in order, each with the store its data
+/// files are in (`None` when that store has no keys in forge.yaml): what `forge query`
+/// reads them with.
+pub fn catalog_stores(declared: &super::Declared) -> Vec<(String, Option<TableStorage>)> {
+    let spec_of = |kind: &str, name: &str| {
+        declared
+            .resources
+            .iter()
+            .find(|r| r.addr.kind() == kind && r.addr.name() == name)
+            .map(|r| r.spec.clone())
+    };
+    declared
+        .resources
+        .iter()
+        .filter(|r| r.addr.kind() == <PolarisCatalog as crate::provider::Kind>::KIND)
+        .filter_map(|r| serde_json::from_value::<CatalogSpec>(r.spec.clone()).ok())
+        .map(|c| {
+            let bucket = c
+                .storage
+                .allowed_locations
+                .first()
+                .and_then(|l| l.strip_prefix("s3://"))
+                .map(|l| l.split('/').next().unwrap_or(l).to_string());
+            let store = bucket
+                .and_then(|b| spec_of(<S3Bucket as crate::provider::Kind>::KIND, &b))
+                .and_then(|s| serde_json::from_value::<BucketSpec>(s).ok())
+                .map(|b| b.store);
+            let storage = store.and_then(|s| {
+                Some(TableStorage {
+                    region: s.region(),
+                    endpoint: s.endpoint,
+                    path_style: s.path_style.unwrap_or(true),
+                    access_key: s.access_key?,
+                    secret_key: s.secret_key?,
+                })
+            });
+            (c.name, storage)
+        })
+        .collect()
+}
+
 impl Expander<'_> {
     /// How every Polaris resource reaches the server, and what it depends on (the
     /// stack's Polaris, when forge runs it).

@@ -13,6 +13,7 @@ mod peers;
 mod polaris;
 mod polaris_standin;
 mod polaris_tables;
+mod query;
 mod recovery;
 mod s3;
 mod snowflake_emulator;
