@@ -14,6 +14,7 @@ mod interrupt;
 mod misc;
 mod plan;
 mod polaris;
+mod query;
 mod report;
 mod s3;
 mod state;
@@ -101,6 +102,9 @@ pub enum Command {
     Catalog(CatalogCommand),
     /// Call the Polaris API forge.yaml names, authenticated: `forge api GET catalogs`.
     Api(ApiArgs),
+    /// Run read-only SQL over the catalog's tables: `forge query "SELECT count(*) FROM
+    /// wildlife.penguins"` (needs a forge built with the `query` feature).
+    Query(QueryArgs),
     /// S3 tools.
     #[command(subcommand)]
     S3(S3Command),
@@ -133,6 +137,23 @@ pub struct ApiArgs {
     /// Print the body as it came, not pretty.
     #[arg(long)]
     pub raw: bool,
+}
+
+/// `forge query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL: SELECT, EXPLAIN, SHOW, DESCRIBE (nothing that writes). Tables are
+    /// `namespace.table` in the default catalog, or `catalog.namespace.table`.
+    pub sql: String,
+    /// The catalog unqualified names resolve in (default: the first in forge.yaml).
+    #[arg(long, value_name = "NAME")]
+    pub catalog: Option<String>,
+    /// Print the rows as a JSON array of objects.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print the rows as CSV with a header line.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 /// `forge iceberg ...`.
@@ -536,6 +557,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<i32, Error> {
             polaris::export(&ctx, &catalogs).await
         }
         Command::Api(a) => polaris::api(&ctx, a).await,
+        Command::Query(a) => query::run(&ctx, a).await,
         Command::S3(S3Command::Sync(a)) => s3::sync(a, &interrupt).await,
         Command::Completions(a) => misc::completions(a),
     }

@@ -42,7 +42,7 @@ pub fn registry() -> Registry {
     r.register(polaris::PolarisGrants::new(polaris.clone()));
     r.register(polaris::PolarisNamespace::new(polaris.clone()));
     r.register(l2c::L2cTable::new(polaris.clone()));
-    r.register_planned::<polaris::PolarisTable>();
+    r.register(polaris::PolarisTable::new(polaris.clone()));
     r.register_planned::<snowflake::SnowflakeExternalVolume>();
     r.register_planned::<snowflake::SnowflakeCatalogIntegration>();
     r.register_planned::<snowflake::SnowflakeDatabase>();
