@@ -18,6 +18,7 @@ mod query;
 mod report;
 mod s3;
 mod state;
+mod status;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -102,6 +103,9 @@ pub enum Command {
     Catalog(CatalogCommand),
     /// Call the Polaris API forge.yaml names, authenticated: `forge api GET catalogs`.
     Api(ApiArgs),
+    /// Where each migrated table stands: source and copy versions, what a sync would
+    /// move, prefix drift (read live, like a plan).
+    Status(StatusArgs),
     /// Run read-only SQL over the catalog's tables: `forge query "SELECT count(*) FROM
     /// wildlife.penguins"` (needs a forge built with the `query` feature).
     Query(QueryArgs),
@@ -122,6 +126,23 @@ pub enum CatalogCommand {
         #[arg(long = "catalog", value_name = "NAME")]
         catalogs: Vec<String>,
     },
+}
+
+/// `forge status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this table (`l2c_table.<catalog>/<namespace>/<table>`). Repeatable.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// One JSON object per table.
+    #[arg(long)]
+    pub json: bool,
+    /// Wait this long for another run's lock (e.g. `30s`, `2m`); default: fail at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
+    /// Give up on any single read after this long.
+    #[arg(long, value_parser = parse_duration, default_value = "10m")]
+    pub timeout: Duration,
 }
 
 /// `forge api`.
@@ -558,6 +579,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<i32, Error> {
         }
         Command::Api(a) => polaris::api(&ctx, a).await,
         Command::Query(a) => query::run(&ctx, a).await,
+        Command::Status(a) => status::run(&ctx, a).await,
         Command::S3(S3Command::Sync(a)) => s3::sync(a, &interrupt).await,
         Command::Completions(a) => misc::completions(a),
     }

@@ -408,7 +408,10 @@ fn tables_and_query_use_the_catalog_stores_own_keys() {
         .find(|r| r.addr.to_string() == "polaris_table.polardb/wildlife/penguins")
         .expect("the table");
     assert_eq!(table.spec["dataset"]["source"]["builtin"], "penguins");
-    assert_eq!(table.spec["dataset"]["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(
+        table.spec["dataset"]["sha256"].as_str().map(str::len),
+        Some(64)
+    );
     assert_eq!(table.spec["storage"]["path_style"], true);
     assert!(table.spec["storage"]["access_key"]["generate"].is_object());
     let stores = catalog_stores(&cfg);
@@ -416,5 +419,8 @@ fn tables_and_query_use_the_catalog_stores_own_keys() {
     let (name, storage) = &stores[0];
     assert_eq!(name, "polardb");
     let storage = storage.as_ref().expect("the stack's RustFS has keys");
-    assert_eq!(serde_json::to_value(storage).expect("json"), table.spec["storage"]);
+    assert_eq!(
+        serde_json::to_value(storage).expect("json"),
+        table.spec["storage"]
+    );
 }

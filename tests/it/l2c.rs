@@ -77,6 +77,23 @@ impl Setup {
         self.project.state()["resources"][&addr]["attributes"]["synced"].clone()
     }
 
+    /// `forge status --json`, by table name.
+    fn status(&self) -> Value {
+        let r = self.run(&["status", "--json"]).expect_code(0);
+        let mut by = serde_json::Map::new();
+        for line in r.stdout.lines().filter(|l| l.starts_with('{')) {
+            let row: Value = serde_json::from_str(line).expect("a status line");
+            let table = row["table"]
+                .as_str()
+                .expect("table")
+                .rsplit('/')
+                .next()
+                .expect("name");
+            by.insert(table.to_string(), row.clone());
+        }
+        Value::Object(by)
+    }
+
     /// pyiceberg's `StaticTable` on the destination alone.
     fn read_copy(&self, table: &str) -> Value {
         let s = self.synced(table);
@@ -207,8 +224,13 @@ fn tables_migrate_read_back_on_the_new_bucket_and_sync_only_what_changed() {
         "{penguins} vs {source_md}"
     );
 
-    // Nothing changed: nothing to do.
+    // Nothing changed: nothing to do, and status says so.
     s.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    let st = s.status();
+    assert_eq!(st["penguins"]["standing"], "in_sync", "{st}");
+    assert_eq!(st["penguins"]["synced"], st["penguins"]["source"], "{st}");
+    let text = s.run(&["status"]).expect_code(0).flat();
+    assert!(text.contains("in sync"), "{text}");
 
     // One append: one data file to copy; its manifest, manifest list and metadata file
     // to rewrite; every earlier rewritten copy kept.
@@ -217,6 +239,15 @@ fn tables_migrate_read_back_on_the_new_bucket_and_sync_only_what_changed() {
         "append",
         &s.source_args(json!({"table": "penguins", "rows": 7})),
     );
+    let st = s.status();
+    assert_eq!(st["penguins"]["standing"], "behind", "{st}");
+    assert_eq!(st["penguins"]["pending_objects"], 1, "{st}");
+    assert_eq!(st["parted"]["standing"], "in_sync", "{st}");
+    let (now, then) = (
+        st["penguins"]["source"]["version"].as_u64(),
+        st["penguins"]["synced"]["version"].as_u64(),
+    );
+    assert!(now > then, "{st}");
     let plan = s.run(&["plan", "--detailed-exitcode"]).expect_code(2);
     let text = plan.flat();
     assert!(text.contains("sync v"), "{text}");
