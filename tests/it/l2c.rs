@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::support::forge::{Project, Run};
 use crate::support::peers::polaris::{PolarisPeer, polaris};
 use crate::support::peers::polaris_py::script;
+use crate::support::proxy::FaultProxy;
 use crate::support::servers::{S3Server, boto3, moto, unique};
 
 /// moto accepts any keys; these are the AWS side's, and only the AWS side's.
@@ -21,26 +22,44 @@ struct Setup {
     catalog: String,
     target: String,
     project: Project,
+    /// The local store's endpoint as forge.yaml names it (s3s-fs, or a proxy in front).
+    local: String,
+    /// The AWS endpoint as forge.yaml names it (moto, or a proxy in front).
+    aws: String,
 }
 
 impl Setup {
     fn new(tag: &str) -> Self {
         let peer = polaris();
+        Self::with(tag, &peer.s3.endpoint, &moto().endpoint)
+    }
+
+    /// With the two stores reached through `local` and `aws` (e.g. recording proxies).
+    fn with(tag: &str, local: &str, aws: &str) -> Self {
+        let peer = polaris();
         let catalog = unique(tag);
         let target = unique(&format!("{tag}-dst"));
-        let project = Project::new(&yaml(peer, &catalog, &target, &[]));
+        let project = Project::new(&yaml(peer, local, aws, &catalog, &target, &[]));
         Self {
             peer,
             catalog,
             target,
             project,
+            local: local.to_string(),
+            aws: aws.to_string(),
         }
     }
 
     /// forge.yaml migrating `tables` of namespace `wildlife` (none: no `l2c:` section).
     fn write(&self, tables: &[&str]) {
-        self.project
-            .write(&yaml(self.peer, &self.catalog, &self.target, tables));
+        self.project.write(&yaml(
+            self.peer,
+            &self.local,
+            &self.aws,
+            &self.catalog,
+            &self.target,
+            tables,
+        ));
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -123,15 +142,21 @@ fn dest_args(metadata: &str) -> Value {
            "s3_secret": AWS_SECRET})
 }
 
-fn yaml(p: &PolarisPeer, catalog: &str, target: &str, tables: &[&str]) -> String {
+fn yaml(
+    p: &PolarisPeer,
+    local: &str,
+    aws: &str,
+    catalog: &str,
+    target: &str,
+    tables: &[&str],
+) -> String {
     let mut y = format!(
         "version: 1\nproject: l2ct\nstores:\n  - name: local\n    endpoint: {}\n    access_key: {{env: TEST_S3_KEY}}\n    secret_key: {{env: TEST_S3_SECRET}}\ncatalog:\n  url: {}\n  realm: {}\n  client_id: {}\n  client_secret: {{env: TEST_POLARIS_SECRET}}\n  catalogs:\n    - name: {catalog}\n",
-        p.s3.endpoint, p.url, p.realm, p.root_id
+        local, p.url, p.realm, p.root_id
     );
     if !tables.is_empty() {
         y.push_str(&format!(
-            "l2c:\n  aws:\n    endpoint: {}\n    region: us-east-1\n    bucket: {target}\n  tables:\n",
-            moto().endpoint
+            "l2c:\n  aws:\n    endpoint: {aws}\n    region: us-east-1\n    bucket: {target}\n  tables:\n"
         ));
         for t in tables {
             y.push_str(&format!(
@@ -376,4 +401,22 @@ fn position_deletes_are_refused_and_a_table_dropped_at_the_source_is_removed() {
     s.run(&["apply", "--auto-approve", "--target", &parted])
         .expect_code(0);
     assert!(keys(moto(), &s.target, "wildlife/parted/").is_empty());
+}
+
+#[test]
+fn each_store_sees_only_its_own_keys() {
+    // Recording proxies in front of both stores: every signed request names its access
+    // key. The local store's key must never reach AWS, nor AWS's the local store.
+    let peer = polaris();
+    let local = FaultProxy::start(peer.s3.port);
+    let aws = FaultProxy::start(moto().port);
+    let s = Setup::with("l2ciso", &local.endpoint(), &aws.endpoint());
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    script("l2c_tables.py", "write", &s.source_args(json!({})));
+    s.write(&["v1"]);
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(s.read_copy("v1")["rows"], 25);
+    let (lk, ak) = (local.access_keys(), aws.access_keys());
+    assert_eq!(lk, [peer.s3.access_key.clone()], "keys at the local store");
+    assert_eq!(ak, [AWS_KEY.to_string()], "keys at AWS");
 }
