@@ -417,6 +417,6 @@ fn each_store_sees_only_its_own_keys() {
     s.run(&["apply", "--auto-approve"]).expect_code(0);
     assert_eq!(s.read_copy("v1")["rows"], 25);
     let (lk, ak) = (local.access_keys(), aws.access_keys());
-    assert_eq!(lk, [peer.s3.access_key.clone()], "keys at the local store");
+    assert_eq!(lk, [peer.s3.access_key.as_str()], "keys at the local store");
     assert_eq!(ak, [AWS_KEY.to_string()], "keys at AWS");
 }
