@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::support::forge::{Project, Run};
 use crate::support::peers::polaris::{PolarisPeer, polaris};
 use crate::support::peers::polaris_py::script;
-use crate::support::proxy::FaultProxy;
+use crate::support::proxy::{Fault, FaultProxy};
 use crate::support::servers::{S3Server, boto3, moto, unique};
 
 /// moto accepts any keys; these are the AWS side's, and only the AWS side's.
@@ -419,4 +419,63 @@ fn each_store_sees_only_its_own_keys() {
     let (lk, ak) = (local.access_keys(), aws.access_keys());
     assert_eq!(lk, [peer.s3.access_key.as_str()], "keys at the local store");
     assert_eq!(ak, [AWS_KEY.to_string()], "keys at AWS");
+}
+
+#[test]
+fn a_store_that_fails_mid_sync_fails_that_table_only_and_the_rerun_completes_without_redoing_work()
+{
+    let peer = polaris();
+    let local = FaultProxy::start(peer.s3.port);
+    let aws = FaultProxy::start(moto().port);
+    let s = Setup::with("l2cfault", &local.endpoint(), &aws.endpoint());
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    script("l2c_tables.py", "write", &s.source_args(json!({})));
+    s.write(&["penguins", "parted", "v1"]);
+
+    // The local store stops answering for one table's data (every read cut mid-body);
+    // AWS throttles the first writes.
+    let penguins_data = format!("/{}/wildlife/penguins/data/", s.catalog);
+    local.add(Some("GET"), &penguins_data, None, Fault::ResetMidBody);
+    aws.add(
+        Some("PUT"),
+        &format!("/{}/wildlife/", s.target),
+        Some(3),
+        Fault::SlowDown,
+    );
+    let r = s.run(&["apply", "--auto-approve"]).expect_code(3);
+    let text = r.flat();
+    assert!(
+        text.contains(&format!("failed l2c_table.{}/wildlife/penguins", s.catalog)),
+        "{text}"
+    );
+    assert!(
+        aws.count("PUT", &format!("/{}/wildlife/", s.target)) > 3,
+        "throttled writes retried"
+    );
+    assert_eq!(s.read_copy("parted")["rows"], 120);
+    assert_eq!(s.read_copy("v1")["rows"], 25);
+    assert!(
+        s.synced("penguins").is_null(),
+        "no copy is recorded for the failed table"
+    );
+
+    // The store is back: the rerun copies the failed table, and nothing of the others.
+    local.clear();
+    let before = aws.seen().len();
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(s.read_copy("penguins")["rows"], 354);
+    let again: Vec<String> = aws.seen()[before..]
+        .iter()
+        // Object writes only (IAM and STS calls are `POST /`, reads).
+        .filter(|l| {
+            l.starts_with(&format!("PUT /{}/", s.target))
+                || l.starts_with(&format!("POST /{}/", s.target))
+        })
+        .filter(|l| !l.contains("/wildlife/penguins/"))
+        .cloned()
+        .collect();
+    assert!(
+        again.is_empty(),
+        "work redone for finished tables: {again:?}"
+    );
 }
