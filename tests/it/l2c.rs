@@ -479,3 +479,19 @@ fn a_store_that_fails_mid_sync_fails_that_table_only_and_the_rerun_completes_wit
         "work redone for finished tables: {again:?}"
     );
 }
+
+#[test]
+fn a_table_not_yet_in_its_catalog_is_a_warning_and_migrates_once_it_exists() {
+    let s = Setup::new("l2cearly");
+    s.write(&["v1"]);
+    let r = s.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(r.flat().contains("is not in catalog"), "{}", r.flat());
+    assert!(s.synced("v1").is_null());
+    let st = s.status();
+    assert_eq!(st["v1"]["standing"], "absent", "{st}");
+    script("l2c_tables.py", "write", &s.source_args(json!({})));
+    let plan = s.run(&["plan", "--detailed-exitcode"]).expect_code(2);
+    assert!(plan.flat().contains("migrate v"), "{}", plan.flat());
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(s.read_copy("v1")["rows"], 25);
+}

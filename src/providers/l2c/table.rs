@@ -430,12 +430,17 @@ impl Resource for L2cTable {
     ) -> Result<TableState, ProviderError> {
         let c = polaris::common::client(&self.polaris, ctx, &spec.polaris)?;
         let name = format!("{}.{}", spec.namespace, spec.table);
-        let src = source::load(&c, &spec.catalog, &spec.namespace, &spec.table)
-            .await?
-            .ok_or_else(|| ProviderError::Conflict {
-                message: format!("table {name} is not in catalog {}", spec.catalog),
-                hint: Some("create it first, or remove it from `l2c.tables`".into()),
-            })?;
+        let Some(src) = source::load(&c, &spec.catalog, &spec.namespace, &spec.table).await? else {
+            // Planned with no table to move (recorded so, with the plan's warning): still
+            // nothing to do. Planned with one that has gone since: the plan no longer holds.
+            return match current {
+                Some(cur) if cur.source.is_none() => Ok(cur.clone()),
+                _ => Err(ProviderError::Conflict {
+                    message: format!("table {name} is not in catalog {}", spec.catalog),
+                    hint: Some("create it first, or remove it from `l2c.tables`".into()),
+                }),
+            };
+        };
         // A saved plan promised to move a given snapshot; moving another would do what
         // the user did not approve.
         if let Some(planned) = current.and_then(|c| c.source.as_ref())
