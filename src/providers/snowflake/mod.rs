@@ -9,8 +9,10 @@ pub mod connections;
 mod database;
 mod external_volume;
 mod iceberg_table;
+pub mod names;
 mod role;
 mod schema;
+pub mod sql;
 
 use serde::{Deserialize, Serialize};
 
