@@ -5,6 +5,7 @@
 //! This version plans them but cannot apply them yet.
 
 mod catalog_integration;
+pub mod client;
 pub mod connections;
 mod database;
 mod external_volume;
