@@ -239,6 +239,10 @@ impl Expander<'_> {
             name: sf.clone(),
             bucket: bucket.clone(),
             role_arn: role.as_ref().map(|r| r.attr("arn")).unwrap_or_default(),
+            external_id: role
+                .as_ref()
+                .map(|r| r.attr("external_id"))
+                .unwrap_or_default(),
         };
         let vol = self.declare::<SnowflakeExternalVolume>(
             &sf,
