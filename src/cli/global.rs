@@ -59,7 +59,11 @@ impl Global {
             // The engine's test kind, for the process-level tests of locking and recovery.
             registry.register(crate::provider::fake::FakeResource::new());
         }
-        Ok(Engine::open(&self.file, &opts, &ProcessEnv, registry)?)
+        let engine = Engine::open(&self.file, &opts, &ProcessEnv, registry)?;
+        for w in engine.state_warnings() {
+            eprintln!("warning: {w}");
+        }
+        Ok(engine)
     }
 
     /// The command line as the lock file records it.

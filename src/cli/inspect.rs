@@ -1,4 +1,4 @@
-//! `forge state`, `forge output`, `forge graph`, `forge show`.
+//! `forge output`, `forge graph`, `forge show` (`forge state` is in `state.rs`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,65 +9,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::exit;
 use super::global::Global;
-use super::{Error, GraphArgs, OutputArgs, ShowArgs, StateCommand};
+use super::{Error, GraphArgs, OutputArgs, ShowArgs};
 use crate::addr::ResourceAddr;
 use crate::engine::{Mode, PlanRequest};
 use crate::plan::Plan;
 use crate::provider::Action;
 use crate::render;
-use crate::state::{State, StateStore};
+use crate::state::State;
 
 fn peek(g: &Global) -> Result<State, Error> {
-    Ok(StateStore::peek(&g.work_dir)?.unwrap_or_default())
-}
-
-pub fn state(g: &Global, cmd: StateCommand) -> Result<i32, Error> {
-    match cmd {
-        StateCommand::List => {
-            for addr in peek(g)?.resources.keys() {
-                println!("{addr}");
-            }
-        }
-        StateCommand::Show { addr } => {
-            let state = peek(g)?;
-            let r = state
-                .resources
-                .get(&addr)
-                .ok_or_else(|| Error::NotFound(format!("`{addr}` is not in state")))?;
-            let sensitive: Vec<String> = addr
-                .parse::<ResourceAddr>()
-                .ok()
-                .and_then(|a| crate::providers::registry().get(a.kind()))
-                .map(|p| p.sensitive().iter().map(|s| s.to_string()).collect())
-                .unwrap_or_default();
-            let mut shown = serde_json::to_value(r).unwrap_or(Value::Null);
-            if let Some(Value::Object(attrs)) = shown.get_mut("attributes") {
-                for s in &sensitive {
-                    if let Some(v) = attrs.get_mut(s) {
-                        *v = Value::String("(sensitive)".into());
-                    }
-                }
-            }
-            println!(
-                "# {addr}\n{}",
-                serde_json::to_string_pretty(&shown).unwrap_or_default()
-            );
-        }
-        StateCommand::Rm { addrs } => {
-            let mut store = StateStore::open(&g.work_dir, &Global::command_line(), Duration::ZERO)?;
-            for a in &addrs {
-                if !store.state().resources.contains_key(a) {
-                    return Err(Error::NotFound(format!("`{a}` is not in state")));
-                }
-            }
-            for a in &addrs {
-                store.state_mut().resources.remove(a);
-                println!("Removed {a} from state (the real resource is untouched)");
-            }
-            store.save()?;
-        }
-    }
-    Ok(exit::OK)
+    super::state::peek(g)
 }
 
 pub fn output(g: &Global, args: OutputArgs) -> Result<i32, Error> {

@@ -16,6 +16,7 @@ mod plan;
 mod polaris;
 mod report;
 mod s3;
+mod state;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -82,6 +83,8 @@ pub enum Command {
     State(StateCommand),
     /// Print outputs saved by the last apply.
     Output(OutputArgs),
+    /// Remove the lock of a run that died (the ID is in the "locked" error).
+    ForceUnlock(ForceUnlockArgs),
     /// Draw the resource graph (DOT or SVG), coloured by planned action.
     Graph(GraphArgs),
     /// Print a saved plan file.
@@ -348,7 +351,7 @@ pub struct DestroyArgs {
 /// `forge state ...`.
 #[derive(Debug, Subcommand)]
 pub enum StateCommand {
-    /// List the addresses in state.
+    /// List the addresses in state (and say where it is, and if it is encrypted).
     List,
     /// Show one resource's state (secrets hidden).
     Show {
@@ -361,6 +364,80 @@ pub enum StateCommand {
         #[arg(required = true)]
         addrs: Vec<String>,
     },
+    /// Print the whole state as JSON (decrypted; it holds secrets).
+    Pull,
+    /// Replace the state with a JSON file (`forge state pull` output); refuses another
+    /// lineage or a lower serial unless --force.
+    Push(PushArgs),
+    /// Copy the state from the backend another forge.yaml names to this one's
+    /// (e.g. `git show HEAD~1:forge.yaml > old.yaml`); refuses when the target holds
+    /// another lineage.
+    Migrate(MigrateArgs),
+    /// Encrypt the state with the passphrase `backend.encryption` names.
+    Encrypt(StateLockArgs),
+    /// Decrypt the state after `backend.encryption` was removed from forge.yaml.
+    Decrypt(OldPassphraseArgs),
+    /// Re-encrypt the state with the passphrase forge.yaml names now (rotation).
+    Rekey(OldPassphraseArgs),
+}
+
+/// `--lock-timeout` for state commands.
+#[derive(Debug, Args, Clone)]
+pub struct StateLockArgs {
+    /// Wait this long for another run's lock (e.g. `30s`); default: fail at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
+}
+
+/// `forge state push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The state file (JSON, as `forge state pull` prints it).
+    #[arg(value_name = "FILE")]
+    pub state_file: PathBuf,
+    /// Push even another lineage or a lower serial.
+    #[arg(long)]
+    pub force: bool,
+    /// Lock options.
+    #[command(flatten)]
+    pub lock: StateLockArgs,
+}
+
+/// `forge state migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// A forge.yaml whose `backend:` says where the state is now (only that section is read).
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Lock options.
+    #[command(flatten)]
+    pub lock: StateLockArgs,
+}
+
+/// The passphrase the state is encrypted with now (`decrypt`, `rekey`).
+#[derive(Debug, Args)]
+pub struct OldPassphraseArgs {
+    /// Environment variable holding the current passphrase.
+    #[arg(
+        long,
+        value_name = "VAR",
+        required_unless_present = "old_passphrase_file",
+        conflicts_with = "old_passphrase_file"
+    )]
+    pub old_passphrase_env: Option<String>,
+    /// File holding the current passphrase.
+    #[arg(long, value_name = "PATH")]
+    pub old_passphrase_file: Option<PathBuf>,
+    /// Lock options.
+    #[command(flatten)]
+    pub lock: StateLockArgs,
+}
+
+/// `forge force-unlock`.
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// The lock ID, as the "locked" error printed it.
+    pub id: String,
 }
 
 /// `forge output`.
@@ -447,7 +524,8 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<i32, Error> {
         Command::Plan(a) => plan::run(&ctx, a).await,
         Command::Apply(a) => apply::apply(&ctx, a, &interrupt).await,
         Command::Destroy(a) => apply::destroy(&ctx, a, &interrupt).await,
-        Command::State(c) => inspect::state(&ctx, c),
+        Command::State(c) => state::run(&ctx, c),
+        Command::ForceUnlock(a) => state::force_unlock(&ctx, a),
         Command::Output(a) => inspect::output(&ctx, a),
         Command::Graph(a) => inspect::graph(&ctx, a).await,
         Command::Show(a) => inspect::show(&ctx, a),

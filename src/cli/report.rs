@@ -39,7 +39,7 @@ pub fn report(e: &Error, json: bool) {
     };
     let mut out = String::new();
     match miette::GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
+        .with_width(crate::render::width())
         .render_report(&mut out, e)
     {
         Ok(()) => eprint!("{out}"),

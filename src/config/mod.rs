@@ -236,6 +236,9 @@ pub fn parse(path: &Path, text: String, work_dir: &Path, env: &dyn Env) -> Resul
     problems.extend(de_errors.iter().map(|e| de_problem(e, &root)));
     let file = file.unwrap_or_default();
     required(&root, &file, &mut problems);
+    if let Some(b) = &file.backend {
+        problems.extend(b.problems(root.get("backend").map(|n| n.span)));
+    }
     if let Some(v) = &file.version
         && v.value != 1
     {

@@ -99,7 +99,7 @@ impl Engine {
         registry: Registry,
     ) -> Result<Self, Error> {
         let declared = expand::load(file, &opts.work_dir, env)?;
-        let store = StateStore::open(&opts.work_dir, &opts.holder, opts.lock_timeout)?;
+        let store = StateStore::open_config(&declared.config, &opts.holder, opts.lock_timeout)?;
         Self::new(declared, store, registry)
     }
 
@@ -122,6 +122,12 @@ impl Engine {
     /// The resource graph (config plus what state still holds).
     pub fn graph(&self) -> &ResourceGraph {
         &self.graph
+    }
+
+    /// What the state backend warned about when the run opened (a store that ignores
+    /// conditional writes, allowed by forge.yaml).
+    pub fn state_warnings(&self) -> Vec<String> {
+        self.store.warnings()
     }
 
     /// The state as read when the run opened.

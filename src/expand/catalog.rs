@@ -35,7 +35,7 @@ pub fn polaris_connection(declared: &super::Declared) -> Option<Connection> {
 impl Expander<'_> {
     /// How every Polaris resource reaches the server, and what it depends on (the
     /// stack's Polaris, when forge runs it).
-    fn polaris_connection(&self) -> (Connection, Vec<Dep>) {
+    pub(super) fn polaris_connection(&self) -> (Connection, Vec<Dep>) {
         let (_, _, port) = self.ports();
         let stack_polaris = self.file.stack.as_ref().and_then(|s| s.polaris.as_ref());
         let url = self

@@ -1,5 +1,5 @@
 //! `l2c:` → for each catalog with tables to migrate: the L2C bucket (versioned, never
-//! force-destroyed), the IAM policy and role, one `l2c_table_sync` per table, and with
+//! force-destroyed), the IAM policy and role, one `l2c_table` per table, and with
 //! `snowflake:` the external volume, the role's trust (which needs the volume's IAM
 //! user and external id: the two-phase dependency, role → volume → trust), the catalog
 //! integration, database, schema, a least-privilege role and one Iceberg table per
@@ -18,7 +18,7 @@ use crate::providers::aws::{
     BucketSpec, IamPolicy, IamPolicySpec, IamRole, IamRoleSpec, IamRoleTrust, IamRoleTrustSpec,
     S3Bucket, StoreSpec,
 };
-use crate::providers::l2c::{Side, TableSync, TableSyncSpec};
+use crate::providers::l2c::{L2cTable, Side, TableSpec};
 use crate::providers::polaris::PolarisTable;
 use crate::providers::snowflake::{
     CatalogIntegrationSpec, Connection, DatabaseSpec, ExternalVolumeSpec, IcebergTableSpec,
@@ -36,7 +36,7 @@ struct Migrated {
 
 /// A table's sync, declared: its address and what the Snowflake table needs of it.
 struct Synced {
-    addr: Option<Addr<TableSync>>,
+    addr: Option<Addr<L2cTable>>,
     namespace: String,
     table: String,
     span: Span,
@@ -93,6 +93,27 @@ impl Expander<'_> {
         let Some((aws, _)) = self.store(None, "aws", l2c_span) else {
             return;
         };
+        for t in l2c.tables.iter() {
+            if !catalogs.iter().any(|c| c.name.value == t.catalog.value) {
+                let declared: Vec<&str> = catalogs.iter().map(|c| c.name.value.as_str()).collect();
+                self.problem(
+                    Problem::new(
+                        ProblemKind::DanglingReference,
+                        format!(
+                            "`l2c.tables` names catalog `{}`, which `catalog.catalogs` does not declare",
+                            t.catalog.value
+                        ),
+                        Some(t.catalog.span),
+                        "forge reads a migrated table through its declared catalog",
+                    )
+                    .with_help(if declared.is_empty() {
+                        "declare the catalog under `catalog.catalogs`".to_string()
+                    } else {
+                        format!("declared catalogs: {}", declared.join(", "))
+                    }),
+                );
+            }
+        }
         for cat in used {
             let Some(c) = catalogs.iter().find(|c| c.name.value == cat) else {
                 continue;
@@ -179,18 +200,36 @@ impl Expander<'_> {
             policy.iter().map(Addr::dep).collect(),
         );
         // Copy each table to the bucket (smart sync, paths rewritten).
-        let local_store = self.stores.get("local").map(|s| s.0.clone());
+        // The source is the catalog's own store (the stack's RustFS unless it names one).
+        let local_store = self
+            .stores
+            .get(c.store.as_ref().map_or("local", |s| s.value.as_str()))
+            .map(|s| s.0.clone());
+        let demo_tables: Vec<String> = self
+            .file
+            .catalog
+            .iter()
+            .flat_map(|c| c.tables.iter())
+            .map(|t| format!("{}/{}/{}", t.catalog.value, t.namespace.value, t.name.value))
+            .collect();
+        let (polaris, polaris_deps) = self.polaris_connection();
         let mut syncs = Vec::new();
         for t in tables {
             let name = format!("{}/{}/{}", t.catalog, t.namespace, t.table);
             let mut deps: Vec<_> = b.iter().map(Addr::dep).collect();
-            if let Ok(table) = Addr::<PolarisTable>::new(&name) {
+            deps.extend(polaris_deps.iter().cloned());
+            // A demo table forge fills is migrated after it is filled; a table written by
+            // anyone else is read as the catalog has it.
+            if demo_tables.contains(&name)
+                && let Ok(table) = Addr::<PolarisTable>::new(&name)
+            {
                 deps.push(match t.span {
                     Some(s) => table.dep_at(s),
                     None => table.dep(),
                 });
             }
-            let spec = TableSyncSpec {
+            let spec = TableSpec {
+                polaris: polaris.clone(),
                 source: Side {
                     bucket: local_bucket.clone(),
                     store: local_store.clone(),
@@ -205,7 +244,7 @@ impl Expander<'_> {
             };
             let span = t.span.unwrap_or(c.name.span);
             syncs.push(Synced {
-                addr: self.declare::<TableSync>(&name, spec, span, deps),
+                addr: self.declare::<L2cTable>(&name, spec, span, deps),
                 namespace: t.namespace.clone(),
                 table: t.table.clone(),
                 span,

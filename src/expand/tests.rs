@@ -289,6 +289,12 @@ const BROKEN: &[(&str, ProblemKind, &str, usize)] = &[
         11,
     ),
     (
+        "version: 1\nproject: x\nstack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs: [{name: polardb}]\nl2c:\n  tables:\n    - {catalog: nope, namespace: ns, table: t}\n",
+        ProblemKind::DanglingReference,
+        "which `catalog.catalogs` does not declare",
+        9,
+    ),
+    (
         "version: 1\nproject: x\nstack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs: [{name: \"system$cat\"}]\n",
         ProblemKind::InvalidValue,
         "system$",

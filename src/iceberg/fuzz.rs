@@ -11,8 +11,9 @@ use proptest::prelude::*;
 use super::avro::write_long;
 use super::*;
 
-/// An Avro object container: header (schema, null codec), one block of `records`.
-fn container(schema: &str, count: i64, records: &[u8]) -> Vec<u8> {
+/// An Avro object container: header (schema, null codec), one block of `records`
+/// (also used by the other iceberg tests to build their fixtures).
+pub(super) fn container(schema: &str, count: i64, records: &[u8]) -> Vec<u8> {
     let mut out = b"Obj\x01".to_vec();
     write_long(&mut out, 2);
     for (k, v) in [
@@ -34,7 +35,7 @@ fn container(schema: &str, count: i64, records: &[u8]) -> Vec<u8> {
     out
 }
 
-fn string(out: &mut Vec<u8>, s: &str) {
+pub(super) fn string(out: &mut Vec<u8>, s: &str) {
     write_long(out, s.len() as i64);
     out.extend_from_slice(s.as_bytes());
 }

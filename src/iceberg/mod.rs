@@ -13,6 +13,7 @@ pub mod avro;
 mod classify;
 mod dir;
 mod error;
+mod file;
 mod io;
 mod json;
 mod manifest;
@@ -22,6 +23,7 @@ mod paths;
 
 pub use dir::{Report, rewrite_dir};
 pub use error::RewriteError;
+pub use file::{FileKind, Referenced, referenced, rewrite_file};
 pub use manifest::{rewrite_manifest, rewrite_manifest_list};
 pub use metadata::rewrite_metadata_json;
 pub use paths::PathMap;

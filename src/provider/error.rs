@@ -195,6 +195,14 @@ impl ProviderError {
         }
     }
 
+    /// The service's error code (e.g. `NoSuchEntity`), if it answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ProviderError::Api { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether the server could not be reached at all (nothing in it can be seen).
     pub fn is_unreachable(&self) -> bool {
         matches!(self, ProviderError::Unreachable { .. })

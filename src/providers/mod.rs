@@ -22,13 +22,13 @@ use crate::provider::Registry;
 pub fn registry() -> Registry {
     let mut r = Registry::new();
     r.register(aws::S3Bucket::new());
-    r.register_planned::<aws::IamPolicy>();
-    r.register_planned::<aws::IamRole>();
-    r.register_planned::<aws::IamRoleTrust>();
+    let accounts = aws::Accounts::default();
+    r.register(aws::IamPolicy::new(accounts.clone()));
+    r.register(aws::IamRole::new(accounts.clone()));
+    r.register(aws::IamRoleTrust::new(accounts));
     r.register(k3d::K3dCluster::default());
     r.register(kube::KubeManifest::default());
     r.register(kube::KubeContext);
-    r.register_planned::<l2c::TableSync>();
     r.register(local_file::LocalFileResource);
     let polaris = polaris::client::Clients::default();
     r.register(polaris::PolarisCatalog::new(polaris.clone()));
@@ -41,6 +41,7 @@ pub fn registry() -> Registry {
     r.register(polaris::PolarisCatalogRoleAssignment::new(polaris.clone()));
     r.register(polaris::PolarisGrants::new(polaris.clone()));
     r.register(polaris::PolarisNamespace::new(polaris.clone()));
+    r.register(l2c::L2cTable::new(polaris.clone()));
     r.register_planned::<polaris::PolarisTable>();
     let snowflake = snowflake::client::Clients::new();
     r.register(snowflake::SnowflakeExternalVolume::new(snowflake.clone()));

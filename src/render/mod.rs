@@ -59,6 +59,15 @@ impl Style {
     }
 }
 
+/// The width reports are wrapped to: `$COLUMNS` when the shell exports it (at least
+/// 40), else 100 columns.
+pub fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .map_or(100, |c| c.max(40))
+}
+
 /// An error and its causes on one line: `a: b: c`.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();

@@ -11,9 +11,6 @@ use crate::addr::ResourceAddr;
 use crate::apply::ApplyReport;
 use crate::plan::Plan;
 
-/// Lines are wrapped to this width (as miette's reports are).
-const WIDTH: usize = 100;
-
 /// The totals line and, if anything failed, the grouped failures.
 pub fn summary(plan: &Plan, report: &ApplyReport, style: Style, verbose: bool) -> String {
     let (add, change, remove) = report.totals();
@@ -124,7 +121,7 @@ fn names(addrs: &[&ResourceAddr]) -> String {
     }
 }
 
-/// Wraps a line at word boundaries to [`WIDTH`]; continuation lines start under the
+/// Wraps a line at word boundaries to [`super::width`]; continuation lines start under the
 /// text after the line's first word (`failed `, `hint:`).
 pub(crate) fn wrap(line: &str) -> String {
     let lead = line.len() - line.trim_start().len();
@@ -134,7 +131,7 @@ pub(crate) fn wrap(line: &str) -> String {
     let mut current = " ".repeat(lead);
     let mut empty = true;
     for word in line.trim_start().split(' ').filter(|w| !w.is_empty()) {
-        if !empty && visible_len(&current) + 1 + visible_len(word) > WIDTH {
+        if !empty && visible_len(&current) + 1 + visible_len(word) > super::width() {
             out.push_str(&current);
             out.push('\n');
             current = indent.clone();
@@ -218,7 +215,11 @@ mod tests {
         let skipped: Vec<&str> = out.lines().filter(|l| l.contains("skipped")).collect();
         assert_eq!(skipped.len(), 1, "{out}");
         assert!(skipped[0].contains("23 resources"), "{out}");
-        assert!(out.lines().all(|l| l.chars().count() <= WIDTH), "{out}");
+        assert!(
+            out.lines()
+                .all(|l| l.chars().count() <= crate::render::width()),
+            "{out}"
+        );
         let verbose = summary(&plan, &report, Style::plain(), true);
         assert_eq!(
             verbose.lines().filter(|l| l.contains("skipped")).count(),

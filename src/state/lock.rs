@@ -2,6 +2,9 @@
 //! plan, apply or destroy. The kernel drops it when the holder exits, even on SIGKILL,
 //! so a lock never outlives its holder. The file also says who holds it, for the error
 //! the next run prints.
+//!
+//! Remote backends lock differently (a lock object, a Lease: see [`super::backend`]) but
+//! fail with the same [`LockError`], so the CLI maps every "locked" to exit code 4.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -24,6 +27,18 @@ pub struct LockHolder {
     pub since: DateTime<Utc>,
 }
 
+impl LockHolder {
+    /// This process, running `command`, from now.
+    pub fn me(command: &str) -> Self {
+        Self {
+            pid: std::process::id(),
+            host: hostname(),
+            command: command.to_string(),
+            since: Utc::now(),
+        }
+    }
+}
+
 impl std::fmt::Display for LockHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -37,16 +52,35 @@ impl std::fmt::Display for LockHolder {
     }
 }
 
+/// How long a lock went without a heartbeat, against its lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Staleness {
+    /// Since the holder last renewed it.
+    pub silent_for: Duration,
+    /// How long a renewal is valid.
+    pub lease: Duration,
+}
+
 /// Taking the lock failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    /// Another run holds it.
-    #[error("the state is locked by {}", holder.as_ref().map(|h| h.to_string()).unwrap_or_else(|| "another forge run".into()))]
+    /// Another run holds it (or held it and went silent: `stale`).
+    #[error("the state is locked by {}{}{}",
+        holder.as_ref().map(|h| h.to_string()).unwrap_or_else(|| "another forge run".into()),
+        id.as_ref().map(|i| format!(", lock ID {i}")).unwrap_or_default(),
+        match (stale, id) {
+            (Some(s), Some(i)) => format!("; the lock is stale: no heartbeat for {}s (lease {}s), so that run looks dead; if it is, run `forge force-unlock {i}` (or wait with --lock-timeout, which takes a stale lock)", s.silent_for.as_secs(), s.lease.as_secs()),
+            _ => String::new(),
+        })]
     Held {
-        /// Who, if the lock file says.
-        holder: Option<LockHolder>,
-        /// The lock file.
-        path: PathBuf,
+        /// Who, if the lock says.
+        holder: Option<Box<LockHolder>>,
+        /// The lock's ID, for `forge force-unlock` (remote locks only).
+        id: Option<String>,
+        /// Where the lock is (a file, an object, a Lease).
+        location: String,
+        /// Set when the holder stopped renewing it for longer than its lease.
+        stale: Option<Staleness>,
     },
     /// The lock file could not be opened or locked.
     #[error("cannot lock `{path}`")]
@@ -57,6 +91,9 @@ pub enum LockError {
         #[source]
         source: std::io::Error,
     },
+    /// The backend could not be asked, or cannot lock safely.
+    #[error(transparent)]
+    Backend(#[from] super::backend::BackendError),
 }
 
 /// A held lock; released when dropped (or when the process ends).
@@ -64,6 +101,7 @@ pub enum LockError {
 pub struct StateLock {
     file: File,
     path: PathBuf,
+    released: bool,
 }
 
 impl StateLock {
@@ -87,8 +125,10 @@ impl StateLock {
                 Err(TryLockError::WouldBlock) => {
                     if start.elapsed() >= timeout {
                         return Err(LockError::Held {
-                            holder: read_holder(&mut file),
-                            path: path.to_path_buf(),
+                            holder: read_holder(&mut file).map(Box::new),
+                            id: None,
+                            location: path.display().to_string(),
+                            stale: None,
                         });
                     }
                     std::thread::sleep(
@@ -102,12 +142,7 @@ impl StateLock {
                 Err(TryLockError::Error(e)) => return Err(io(e)),
             }
         }
-        let holder = LockHolder {
-            pid: std::process::id(),
-            host: hostname(),
-            command: command.to_string(),
-            since: Utc::now(),
-        };
+        let holder = LockHolder::me(command);
         let body = serde_json::to_vec(&holder).unwrap_or_default();
         file.set_len(0)
             .and_then(|_| file.seek(SeekFrom::Start(0)))
@@ -117,6 +152,7 @@ impl StateLock {
         Ok(Self {
             file,
             path: path.to_path_buf(),
+            released: false,
         })
     }
 
@@ -126,13 +162,28 @@ impl StateLock {
     }
 }
 
-impl Drop for StateLock {
-    fn drop(&mut self) {
-        // Clear the holder first so a reader never sees a stale name; the kernel
-        // releases the lock itself when the file closes.
+impl StateLock {
+    /// Releases it: clears the holder first so a reader never sees a stale name, then
+    /// unlocks (the kernel would when the file closes). Idempotent.
+    pub fn release(&mut self) {
+        if std::mem::replace(&mut self.released, true) {
+            return;
+        }
         let _ = self.file.set_len(0);
         let _ = self.file.unlock();
     }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// Who holds the lock file at `path` now, if it names anyone (it is emptied on release).
+pub fn holder_of(path: &Path) -> Option<LockHolder> {
+    let mut file = File::open(path).ok()?;
+    read_holder(&mut file)
 }
 
 fn read_holder(file: &mut File) -> Option<LockHolder> {

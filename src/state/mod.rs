@@ -1,10 +1,14 @@
-//! The state file: what forge created, as JSON in `<work-dir>/.forge/state.json`.
+//! The state: what forge created, as JSON, by default in `<work-dir>/.forge/state.json`,
+//! elsewhere where forge.yaml's `backend:` says ([`backend`]: an S3 object, a
+//! Kubernetes Secret), optionally encrypted at rest ([`crypt`]).
 //!
-//! Every write is atomic (temp file, fsync, rename, fsync of the directory), mode 0600,
-//! with the previous version kept as `state.json.backup`. A run holds an OS file lock
-//! on `state.lock` from start to end ([`lock`]), so two runs never interleave and a lock
-//! never outlives its holder.
+//! Every write is whole and conditional on the version the run read; the previous
+//! version is kept. A run holds the backend's lock from start to end (locally an OS
+//! file lock, [`lock`]), so two runs never interleave.
 
+pub mod backend;
+pub mod conformance;
+pub mod crypt;
 pub mod lock;
 mod store;
 
@@ -15,7 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use lock::{LockError, LockHolder, StateLock};
-pub use store::{StateStore, StoreError, write_atomic};
+pub use store::{
+    Passphrase, Sealing, StateStore, StoreError, Timings, decode, encode, encrypted_header,
+    write_atomic,
+};
 
 /// Version of the state file format.
 pub const FORMAT_VERSION: u32 = 1;

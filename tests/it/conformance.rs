@@ -354,3 +354,67 @@ async fn polaris_kinds_on_the_stand_in() {
         .expect("drop parent");
     peer.assert_spec_clean("conformance of the Polaris kinds");
 }
+
+/// The AWS account on moto, its keys given by file, IAM and STS on moto's endpoint.
+fn moto_account(dir: &Path) -> StoreSpec {
+    let (_, spec) = bucket(moto(), dir);
+    spec.store
+}
+
+#[tokio::test]
+async fn iam_kinds_on_moto() {
+    use forge::providers::aws::{
+        IamPolicy, IamPolicySpec, IamRole, IamRoleSpec, IamRoleTrust, IamRoleTrustSpec,
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let aws = moto_account(dir.path());
+    let tags: std::collections::BTreeMap<String, String> =
+        [("managed-by".to_string(), "forge".to_string())].into();
+    let name = unique("conf-iam");
+    let policy = IamPolicySpec {
+        name: name.clone(),
+        aws: aws.clone(),
+        bucket: name.clone(),
+        tags: tags.clone(),
+    };
+    conforms(&IamPolicy::default(), dir.path(), &name, policy.clone()).await;
+
+    // The role needs its policy; the trust needs its role.
+    let made = IamPolicy::default()
+        .apply(
+            &ctx(dir.path()),
+            &name,
+            &policy,
+            None,
+            forge::provider::Action::Create,
+        )
+        .await
+        .expect("policy for the role");
+    let role = IamRoleSpec {
+        name: name.clone(),
+        aws: aws.clone(),
+        policy_arn: made.arn.clone(),
+        tags,
+    };
+    conforms(&IamRole::default(), dir.path(), &name, role.clone()).await;
+    let made_role = IamRole::default()
+        .apply(
+            &ctx(dir.path()),
+            &name,
+            &role,
+            None,
+            forge::provider::Action::Create,
+        )
+        .await
+        .expect("role for the trust");
+    let trust = IamRoleTrustSpec {
+        aws,
+        role: name.clone(),
+        iam_user_arn: "arn:aws:iam::123456789012:user/snowflake-test".into(),
+        external_id: made_role
+            .external_id
+            .clone()
+            .expect("a new role has an external id"),
+    };
+    conforms(&IamRoleTrust::default(), dir.path(), &name, trust).await;
+}

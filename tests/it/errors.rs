@@ -58,6 +58,7 @@ fn bare(p: &Project, home: &std::path::Path, args: &[&str], extra: &[(&str, &str
         .env("HOME", home)
         .env("USER", "tester")
         .env("NO_COLOR", "1")
+        .env("COLUMNS", "1000")
         // The instance metadata service, unreachable here at once (not after a timeout).
         .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9");
     for (k, v) in extra {

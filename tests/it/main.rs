@@ -4,10 +4,12 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod backends;
 mod cli;
 mod conformance;
 mod errors;
 mod iceberg;
+mod l2c;
 mod lock;
 mod peers;
 mod polaris;

@@ -60,7 +60,9 @@ impl Project {
                 c.env_remove(k);
             }
         }
+        // Reports unwrapped, so snapshots do not depend on the length of random names.
         c.env("NO_COLOR", "1")
+            .env("COLUMNS", "1000")
             .env("USER", "tester")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")

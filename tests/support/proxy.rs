@@ -28,6 +28,9 @@ pub enum Fault {
     Latency(Duration),
     /// Forward, but cut the connection after the headers and part of the body.
     ResetMidBody,
+    /// Forward without these request headers (lowercase names): a store that ignores
+    /// them, e.g. `if-none-match` and `if-match` on PutObject.
+    DropHeaders(Vec<&'static str>),
 }
 
 /// One rule.
@@ -274,6 +277,17 @@ fn handle(
         }
         Some(Fault::Latency(d)) => std::thread::sleep(*d),
         _ => {}
+    }
+    if let Some(Fault::DropHeaders(names)) = &fault {
+        let text = String::from_utf8_lossy(&head).into_owned();
+        head = text
+            .split_inclusive("\r\n")
+            .filter(|line| {
+                let lower = line.to_ascii_lowercase();
+                !names.iter().any(|n| lower.starts_with(&format!("{n}:")))
+            })
+            .collect::<String>()
+            .into_bytes();
     }
     let mut upstream = connect(up)?;
     upstream.write_all(&head)?;

@@ -4,6 +4,7 @@
 //! format, its JSON Schema and its diagnostics are settled in one place. The model is
 //! what the user wrote; [`crate::config::expand`] turns it into resource declarations.
 
+mod backend;
 mod catalog;
 mod cluster;
 mod l2c;
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use backend::*;
 pub use catalog::*;
 pub use cluster::*;
 pub use l2c::*;
@@ -61,6 +63,9 @@ pub struct ForgeFile {
     /// Files written on the local machine (kind `local_file`), e.g. a credentials file.
     #[serde(default)]
     pub files: Vec<LocalFile>,
+    /// Where the state lives and whether it is encrypted (default: `.forge/` in the work dir).
+    #[serde(default)]
+    pub backend: Option<Backend>,
     /// Values printed by `forge output`. May reference resource attributes as `${kind.name.attr}`.
     #[serde(default)]
     pub outputs: BTreeMap<String, Output>,

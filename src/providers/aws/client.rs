@@ -83,38 +83,7 @@ impl Clients {
         {
             return Ok(c.clone());
         }
-        let secret = |s: &SecretSpec| match ctx.secrets.resolve(s) {
-            Ok(v) => Ok(v),
-            Err(SecretError::NotGenerated(k)) => Err(ClientError::NotYet(format!(
-                "its access keys (`{k}`) are not generated yet"
-            ))),
-            Err(e) => Err(ClientError::Provider(e.into())),
-        };
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(aws_config::Region::new(store.region()))
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(3))
-                    .operation_attempt_timeout(Duration::from_secs(60))
-                    .build(),
-            );
-        if let Some(p) = &store.profile {
-            loader = loader.profile_name(p);
-        }
-        if let (Some(ak), Some(sk)) = (&store.access_key, &store.secret_key) {
-            loader = loader.credentials_provider(Credentials::new(
-                secret(ak)?,
-                secret(sk)?,
-                None,
-                None,
-                "forge.yaml",
-            ));
-        }
-        if let Some(e) = &store.endpoint {
-            loader = loader.endpoint_url(e);
-        }
-        let shared = loader.load().await;
+        let shared = shared_config(ctx, store).await?;
         let conf = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(store.path_style.unwrap_or(store.endpoint.is_some()))
             // Checksums only where S3 requires them (the SDK's behaviour before 2025): the
@@ -133,4 +102,46 @@ impl Clients {
             .insert(key, client.clone());
         Ok(client)
     }
+}
+
+/// The SDK configuration for `store`: its region and profile, its own keys when the
+/// store names them (else the default credential chain), its endpoint when it has one,
+/// standard retries and short connect timeouts. Shared by the S3, IAM and STS clients
+/// of one store, so an account's clients always agree.
+pub async fn shared_config(
+    ctx: &Ctx,
+    store: &StoreSpec,
+) -> Result<aws_config::SdkConfig, ClientError> {
+    let secret = |s: &SecretSpec| match ctx.secrets.resolve(s) {
+        Ok(v) => Ok(v),
+        Err(SecretError::NotGenerated(k)) => Err(ClientError::NotYet(format!(
+            "its access keys (`{k}`) are not generated yet"
+        ))),
+        Err(e) => Err(ClientError::Provider(e.into())),
+    };
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new(store.region()))
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    if let Some(p) = &store.profile {
+        loader = loader.profile_name(p);
+    }
+    if let (Some(ak), Some(sk)) = (&store.access_key, &store.secret_key) {
+        loader = loader.credentials_provider(Credentials::new(
+            secret(ak)?,
+            secret(sk)?,
+            None,
+            None,
+            "forge.yaml",
+        ));
+    }
+    if let Some(e) = &store.endpoint {
+        loader = loader.endpoint_url(e);
+    }
+    Ok(loader.load().await)
 }

@@ -7,19 +7,19 @@
 //! gets its credentials explicitly from its own store spec, so the local store's keys
 //! never reach an AWS client and the other way round.
 
+pub mod account;
 pub mod client;
 pub mod error;
 mod iam_policy;
 mod iam_role;
 mod iam_role_trust;
+pub mod policy_doc;
 mod s3_bucket;
 pub mod sync;
 
+pub use account::{Account, Accounts};
 pub use client::{Clients, StoreSpec};
-pub use iam_policy::{IamPolicy, IamPolicySpec};
-pub use iam_role::{IamRole, IamRoleSpec};
-pub use iam_role_trust::{IamRoleTrust, IamRoleTrustSpec};
+pub use iam_policy::{IamPolicy, IamPolicySpec, PolicyState};
+pub use iam_role::{IamRole, IamRoleSpec, RoleState};
+pub use iam_role_trust::{IamRoleTrust, IamRoleTrustSpec, TrustState};
 pub use s3_bucket::{BucketSpec, BucketState, S3Bucket};
-
-/// The field of the IAM specs holding the account's store (not shown in plans).
-const CONNECTION: Option<&str> = Some("aws");

@@ -1,7 +1,13 @@
-//! Local to cloud: the table migration kind, `l2c_table_sync` — one Iceberg table copied
-//! from the local store to the L2C bucket (smart sync) with its metadata rewritten for
-//! the new location. Planned in this version.
+//! Local to cloud: `l2c_table`, one Iceberg table migrated from the local lakehouse to
+//! the L2C bucket. [`source`] asks the catalog where the table is now, [`migrate`]
+//! copies its data (smart sync) and rewrites its metadata for the new location,
+//! remembering rewritten copies so a later sync moves only what is new, and
+//! [`integrity`] checks that every file of the current snapshot arrived before anyone
+//! is told to read the copy.
 
-mod table_sync;
+pub mod integrity;
+pub mod migrate;
+pub mod source;
+mod table;
 
-pub use table_sync::{Side, TableSync, TableSyncSpec};
+pub use table::{L2cTable, Pending, Side, Synced, TableSpec, TableState, bytes_words};

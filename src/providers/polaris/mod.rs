@@ -9,7 +9,7 @@ mod catalog;
 mod catalog_role;
 mod catalog_role_assignment;
 pub mod client;
-mod common;
+pub mod common;
 pub mod export;
 mod grants;
 pub mod names;

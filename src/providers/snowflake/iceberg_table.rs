@@ -44,7 +44,7 @@ pub struct IcebergTableSpec {
     pub external_volume: String,
     /// The catalog integration.
     pub catalog_integration: String,
-    /// The metadata file, relative to the volume (`${l2c_table_sync.NAME.metadata_file_path}`).
+    /// The metadata file, relative to the volume (`${l2c_table.NAME.metadata_file_path}`).
     pub metadata_file_path: String,
 }
 

@@ -88,28 +88,33 @@ pub fn cli_ok(port: u16, realm: &str, id: &str, secret: &str, args: &[&str]) -> 
 /// Runs `tests/support/py/polaris_clients.py COMMAND ARGS` (pyiceberg / duckdb) and returns
 /// its JSON line: `{"ok": true, ...}`, or `{"ok": false, "error", "message"}` for a refusal.
 pub fn clients(command: &str, args: &Value) -> Value {
+    script("polaris_clients.py", command, args)
+}
+
+/// Runs `tests/support/py/NAME COMMAND ARGS` with pyiceberg and duckdb on the path, no AWS
+/// configuration of the machine's, and returns its JSON line.
+pub fn script(name: &str, command: &str, args: &Value) -> Value {
     let dir = installed(
         servers().join("pyiceberg-0.12.0"),
         "pyiceberg",
         "pyiceberg 0.12.0",
     );
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/support/py/polaris_clients.py"
-    );
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/support/py")
+        .join(name);
     let out = Command::new("python3")
-        .arg(script)
+        .arg(&script)
         .arg(command)
         .arg(args.to_string())
         .env("PYTHONPATH", &dir)
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .output()
-        .expect("run python3 polaris_clients.py");
+        .expect("run python3");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "polaris_clients.py {command} failed:\n{stdout}\n{}",
+        "{name} {command} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))

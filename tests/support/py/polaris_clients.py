@@ -123,6 +123,7 @@ def duck(a):
     print(json.dumps({"ok": True, "rows": [list(r) for r in rows]}, default=str))
 
 
-{"pyiceberg-write": pyiceberg_write, "pyiceberg-read": pyiceberg_read, "duck": duck}[sys.argv[1]](
-    json.loads(sys.argv[2])
-)
+if __name__ == "__main__":
+    {"pyiceberg-write": pyiceberg_write, "pyiceberg-read": pyiceberg_read, "duck": duck}[sys.argv[1]](
+        json.loads(sys.argv[2])
+    )

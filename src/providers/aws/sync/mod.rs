@@ -14,6 +14,7 @@
 mod copy;
 mod error;
 mod listing;
+mod object;
 mod reader;
 
 pub use copy::{Report, SyncEvent, copy};

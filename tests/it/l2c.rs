@@ -1,0 +1,348 @@
+//! L2C table migration through the real binary: source tables written by pyiceberg
+//! through the Polaris stand-in onto s3s-fs, migrated by `forge apply` to a bucket on
+//! moto, and read back there by pyiceberg (`StaticTable`, the destination alone) and
+//! duckdb. Then the incremental sync of one append, a copy that no rewrite reached (the
+//! negative control the readers must fail), a table with position deletes refused, a
+//! table dropped at the source, and `destroy --target` of one table.
+
+use serde_json::{Value, json};
+
+use crate::support::forge::{Project, Run};
+use crate::support::peers::polaris::{PolarisPeer, polaris};
+use crate::support::peers::polaris_py::script;
+use crate::support::servers::{S3Server, boto3, moto, unique};
+
+/// moto accepts any keys; these are the AWS side's, and only the AWS side's.
+const AWS_KEY: &str = "AKIAL2CTESTKEY000001";
+const AWS_SECRET: &str = "l2c-test-secret-not-the-local-one";
+
+struct Setup {
+    peer: &'static PolarisPeer,
+    catalog: String,
+    target: String,
+    project: Project,
+}
+
+impl Setup {
+    fn new(tag: &str) -> Self {
+        let peer = polaris();
+        let catalog = unique(tag);
+        let target = unique(&format!("{tag}-dst"));
+        let project = Project::new(&yaml(peer, &catalog, &target, &[]));
+        Self {
+            peer,
+            catalog,
+            target,
+            project,
+        }
+    }
+
+    /// forge.yaml migrating `tables` of namespace `wildlife` (none: no `l2c:` section).
+    fn write(&self, tables: &[&str]) {
+        self.project
+            .write(&yaml(self.peer, &self.catalog, &self.target, tables));
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.project.run_env(
+            args,
+            &[
+                ("TEST_S3_KEY", &self.peer.s3.access_key),
+                ("TEST_S3_SECRET", &self.peer.s3.secret_key),
+                ("TEST_POLARIS_SECRET", &self.peer.root_secret),
+                ("AWS_ACCESS_KEY_ID", AWS_KEY),
+                ("AWS_SECRET_ACCESS_KEY", AWS_SECRET),
+                ("AWS_CONFIG_FILE", "/dev/null"),
+                ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ],
+        )
+    }
+
+    /// The source side's connection for the Python clients (root through the catalog).
+    fn source_args(&self, extra: Value) -> Value {
+        let p = self.peer;
+        let mut a = json!({
+            "uri": p.url, "catalog": self.catalog, "client_id": p.root_id,
+            "client_secret": p.root_secret, "realm": p.realm, "s3_endpoint": p.s3.endpoint,
+            "s3_key": p.s3.access_key, "s3_secret": p.s3.secret_key, "namespace": "wildlife",
+        });
+        merge(&mut a, extra);
+        a
+    }
+
+    /// The migrated copy of `table`, as state records it: its metadata file on moto.
+    fn synced(&self, table: &str) -> Value {
+        let addr = format!("l2c_table.{}/wildlife/{table}", self.catalog);
+        self.project.state()["resources"][&addr]["attributes"]["synced"].clone()
+    }
+
+    /// pyiceberg's `StaticTable` on the destination alone.
+    fn read_copy(&self, table: &str) -> Value {
+        let s = self.synced(table);
+        let path = s["metadata_file_path"].as_str().expect("a synced copy");
+        let read = script(
+            "l2c_tables.py",
+            "read",
+            &dest_args(&format!("s3://{}/{path}", self.target)),
+        );
+        assert_eq!(
+            read["ok"], true,
+            "{table} reads from the destination: {read}"
+        );
+        read
+    }
+}
+
+fn merge(a: &mut Value, extra: Value) {
+    if let (Some(a), Some(extra)) = (a.as_object_mut(), extra.as_object()) {
+        a.extend(extra.clone());
+    }
+}
+
+fn dest_args(metadata: &str) -> Value {
+    let m = moto();
+    json!({"metadata": metadata, "s3_endpoint": m.endpoint, "s3_key": AWS_KEY,
+           "s3_secret": AWS_SECRET})
+}
+
+fn yaml(p: &PolarisPeer, catalog: &str, target: &str, tables: &[&str]) -> String {
+    let mut y = format!(
+        "version: 1\nproject: l2ct\nstores:\n  - name: local\n    endpoint: {}\n    access_key: {{env: TEST_S3_KEY}}\n    secret_key: {{env: TEST_S3_SECRET}}\ncatalog:\n  url: {}\n  realm: {}\n  client_id: {}\n  client_secret: {{env: TEST_POLARIS_SECRET}}\n  catalogs:\n    - name: {catalog}\n",
+        p.s3.endpoint, p.url, p.realm, p.root_id
+    );
+    if !tables.is_empty() {
+        y.push_str(&format!(
+            "l2c:\n  aws:\n    endpoint: {}\n    region: us-east-1\n    bucket: {target}\n  tables:\n",
+            moto().endpoint
+        ));
+        for t in tables {
+            y.push_str(&format!(
+                "    - {{catalog: {catalog}, namespace: wildlife, table: {t}}}\n"
+            ));
+        }
+    }
+    y
+}
+
+/// Keys under `prefix` in `bucket` of `server`.
+fn keys(server: &S3Server, bucket: &str, prefix: &str) -> Vec<String> {
+    let out = boto3(
+        server,
+        &format!(
+            "p = s3.get_paginator('list_objects_v2')\nks = [o['Key'] for page in p.paginate(Bucket='{bucket}', Prefix='{prefix}') for o in page.get('Contents', [])]\nprint(json.dumps(ks))"
+        ),
+    );
+    serde_json::from_str(out.trim()).expect("keys")
+}
+
+fn assert_all_on(target: &str, read: &Value) {
+    let on = format!("s3://{target}/");
+    for field in ["files", "manifest_lists", "manifests"] {
+        let paths = read[field].as_array().expect(field);
+        assert!(!paths.is_empty(), "{field}: {read}");
+        for p in paths {
+            let p = p.as_str().expect("path");
+            assert!(p.starts_with(&on), "{field}: {p} is not on {on}");
+        }
+    }
+    assert!(
+        read["location"]
+            .as_str()
+            .is_some_and(|l| l.starts_with(&on)),
+        "{read}"
+    );
+}
+
+#[test]
+fn tables_migrate_read_back_on_the_new_bucket_and_sync_only_what_changed() {
+    let s = Setup::new("l2c");
+    // The catalog first (forge makes it), then the tables, written by pyiceberg.
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    let written = script("l2c_tables.py", "write", &s.source_args(json!({})));
+    assert_eq!(written["penguins"]["rows"], 354, "{written}");
+    assert_eq!(written["v1"]["format_version"], 1, "{written}");
+
+    s.write(&["penguins", "parted", "v1"]);
+    let plan = s.run(&["plan", "--detailed-exitcode"]).expect_code(2);
+    let text = plan.flat();
+    for t in ["penguins", "parted", "v1"] {
+        assert!(
+            text.contains(&format!("l2c_table.{}/wildlife/{t}", s.catalog)),
+            "{text}"
+        );
+    }
+    assert!(text.contains("migrate v"), "{text}");
+    assert!(text.contains("rewrite"), "{text}");
+    assert!(text.contains("iam_role"), "{text}");
+
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    for t in ["penguins", "parted", "v1"] {
+        let want = &written[t];
+        let got = s.read_copy(t);
+        assert_eq!(got["rows"], want["rows"], "{t}: {got}");
+        assert_eq!(
+            got["first_rows"], want["first_rows"],
+            "{t}: time travel {got}"
+        );
+        assert_eq!(got["snapshots"], want["snapshots"], "{t}: {got}");
+        assert_all_on(&s.target, &got);
+        let path = s.synced(t)["metadata_file_path"]
+            .as_str()
+            .expect("path")
+            .to_string();
+        let duck = script(
+            "l2c_tables.py",
+            "duck",
+            &dest_args(&format!("s3://{}/{path}", s.target)),
+        );
+        assert_eq!(duck["rows"], want["rows"], "{t}: duckdb {duck}");
+    }
+    // The bucket-relative path Snowflake is given names the metadata file the catalog
+    // reported, under the same key.
+    let penguins = s.synced("penguins");
+    let source_md = written["penguins"]["metadata"].as_str().expect("md");
+    assert!(
+        source_md.ends_with(penguins["metadata_file_path"].as_str().expect("path")),
+        "{penguins} vs {source_md}"
+    );
+
+    // Nothing changed: nothing to do.
+    s.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+
+    // One append: one data file to copy; its manifest, manifest list and metadata file
+    // to rewrite; every earlier rewritten copy kept.
+    let appended = script(
+        "l2c_tables.py",
+        "append",
+        &s.source_args(json!({"table": "penguins", "rows": 7})),
+    );
+    let plan = s.run(&["plan", "--detailed-exitcode"]).expect_code(2);
+    let text = plan.flat();
+    assert!(text.contains("sync v"), "{text}");
+    assert!(text.contains("copy 1 object"), "{text}");
+    assert!(text.contains("rewrite 3 metadata files"), "{text}");
+    assert!(
+        !text.contains(&format!("l2c_table.{}/wildlife/parted", s.catalog)),
+        "only the changed table is planned: {text}"
+    );
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    let got = s.read_copy("penguins");
+    assert_eq!(got["rows"], appended["rows"], "{got}");
+    assert_eq!(got["rows"], 361, "{got}");
+    assert_eq!(got["first_rows"], 200, "{got}");
+    assert_all_on(&s.target, &got);
+    s.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+
+    // destroy --target one table: its objects go, the others' stay.
+    let parted = format!("l2c_table.{}/wildlife/parted", s.catalog);
+    let prefix = |t: &str| format!("wildlife/{t}/");
+    assert!(!keys(moto(), &s.target, &prefix("parted")).is_empty());
+    s.run(&["destroy", "--target", &parted, "--auto-approve"])
+        .expect_code(0);
+    assert!(keys(moto(), &s.target, &prefix("parted")).is_empty());
+    assert!(!keys(moto(), &s.target, &prefix("penguins")).is_empty());
+    assert!(s.project.state()["resources"][&parted].is_null());
+}
+
+#[test]
+fn a_copy_without_rewritten_metadata_fails_the_readers_checks() {
+    // The negative control: the same checks on a byte-for-byte copy of a table (no
+    // rewrite) must fail, or they would prove nothing about forge's copies.
+    let s = Setup::new("l2cneg");
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    let written = script("l2c_tables.py", "write", &s.source_args(json!({})));
+    let md = written["v1"]["metadata"].as_str().expect("md");
+    let (_, key) = md
+        .strip_prefix("s3://")
+        .and_then(|r| r.split_once('/'))
+        .expect("s3 path");
+    let prefix = key.split("/metadata/").next().expect("table prefix");
+    let src = s.peer.s3;
+    let raw = boto3(
+        src,
+        &format!(
+            "import base64\np = s3.get_paginator('list_objects_v2')\nout = {{o['Key']: base64.b64encode(s3.get_object(Bucket='{c}', Key=o['Key'])['Body'].read()).decode() for page in p.paginate(Bucket='{c}', Prefix='{prefix}/') for o in page.get('Contents', [])}}\nprint(json.dumps(out))",
+            c = s.catalog
+        ),
+    );
+    let files: serde_json::Map<String, Value> = serde_json::from_str(raw.trim()).expect("files");
+    assert!(files.len() > 4, "{files:?}");
+    let dst = unique("l2cneg-raw");
+    let mut put = format!("import base64\ns3.create_bucket(Bucket='{dst}')\n");
+    for (k, v) in &files {
+        put.push_str(&format!(
+            "s3.put_object(Bucket='{dst}', Key='{k}', Body=base64.b64decode('{}'))\n",
+            v.as_str().expect("b64")
+        ));
+    }
+    boto3(moto(), &put);
+    let copied = format!("s3://{dst}/{key}");
+    let read = script("l2c_tables.py", "read", &dest_args(&copied));
+    // Its metadata file is there, but every path it names is the old bucket's: pyiceberg
+    // cannot read it from the destination.
+    assert_eq!(
+        read["ok"], false,
+        "an unrewritten copy must not read: {read}"
+    );
+    let message = read["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&s.catalog),
+        "the old bucket is named: {read}"
+    );
+}
+
+#[test]
+fn position_deletes_are_refused_and_a_table_dropped_at_the_source_is_removed() {
+    let s = Setup::new("l2cdel");
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    script("l2c_tables.py", "write", &s.source_args(json!({})));
+    s.write(&["penguins", "parted"]);
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+
+    // A position-delete file names data files by their local paths: refused, with the
+    // remedy; the other table is not held up.
+    let deleted = script(
+        "l2c_tables.py",
+        "position-delete",
+        &s.source_args(json!({"table": "penguins"})),
+    );
+    assert_eq!(deleted["ok"], true, "{deleted}");
+    script(
+        "l2c_tables.py",
+        "append",
+        &s.source_args(json!({"table": "parted", "rows": 3})),
+    );
+    let r = s.run(&["apply", "--auto-approve"]).expect_code(3);
+    let text = r.flat();
+    assert!(text.contains("position-delete"), "{text}");
+    assert!(text.contains("compact the table"), "{text}");
+    assert_eq!(s.read_copy("parted")["rows"], 123);
+
+    // Dropped at the source: its copy is planned away and removed.
+    let token = s.peer.root_token();
+    let prefix = s.peer.call(
+        &token,
+        "GET",
+        &format!("/api/catalog/v1/config?warehouse={}", s.catalog),
+        None,
+    );
+    let prefix = prefix.json()["overrides"]["prefix"]
+        .as_str()
+        .unwrap_or(&s.catalog)
+        .to_string();
+    let drop = s.peer.call(
+        &token,
+        "DELETE",
+        &format!("/api/catalog/v1/{prefix}/namespaces/wildlife/tables/parted"),
+        None,
+    );
+    assert!(drop.status == 204 || drop.status == 200, "{}", drop.text);
+    let plan = s.run(&["plan", "--detailed-exitcode"]).expect_code(2);
+    let text = plan.flat();
+    assert!(text.contains("no longer exists in catalog"), "{text}");
+    let parted = format!("l2c_table.{}/wildlife/parted", s.catalog);
+    s.run(&["apply", "--auto-approve", "--target", &parted])
+        .expect_code(0);
+    assert!(keys(moto(), &s.target, "wildlife/parted/").is_empty());
+}
