@@ -20,6 +20,7 @@ use crate::providers::aws::{
 };
 use crate::providers::l2c::{L2cTable, Side, TableSpec};
 use crate::providers::polaris::PolarisTable;
+use crate::providers::snowflake::names::address_part;
 use crate::providers::snowflake::{
     CatalogIntegrationSpec, Connection, DatabaseSpec, ExternalVolumeSpec, IcebergTableSpec,
     RoleSpec, SchemaSpec, SnowflakeCatalogIntegration, SnowflakeDatabase, SnowflakeExternalVolume,
@@ -318,14 +319,14 @@ impl Expander<'_> {
             snowflake: conn.clone(),
             name: db.clone(),
         };
-        let dbr = self.declare::<SnowflakeDatabase>(&db, db_spec, span, vec![]);
+        let dbr = self.declare::<SnowflakeDatabase>(&address_part(&db), db_spec, span, vec![]);
         let schema_spec = SchemaSpec {
             snowflake: conn.clone(),
             database: db.clone(),
             name: schema.clone(),
         };
         let sch = self.declare::<SnowflakeSchema>(
-            &format!("{db}.{schema}"),
+            &format!("{}.{}", address_part(&db), address_part(&schema)),
             schema_spec,
             span,
             dbr.iter().map(Addr::dep).collect(),
@@ -367,7 +368,12 @@ impl Expander<'_> {
                     .map(|a| a.attr("metadata_file_path"))
                     .unwrap_or_default(),
             };
-            let name = format!("{db}.{schema}.{sf_table}");
+            let name = format!(
+                "{}.{}.{}",
+                address_part(&db),
+                address_part(&schema),
+                address_part(&sf_table)
+            );
             self.declare::<SnowflakeIcebergTable>(&name, spec, sync.span, deps);
         }
     }

@@ -88,9 +88,46 @@ pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 
+/// A name as it appears in a resource address (`snowflake_database.<part>`): the name
+/// itself when addresses allow all its characters (letters, digits, `_ - . /`), else with
+/// each other character as `_` and the first 8 hex digits of the name's SHA-256 appended,
+/// so two names never share an address. Only the address changes: the object keeps its
+/// name in Snowflake.
+pub fn address_part(name: &str) -> String {
+    if crate::addr::valid_name(name) {
+        return name.to_string();
+    }
+    use sha2::{Digest, Sha256};
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let digest = hex::encode(Sha256::digest(name.as_bytes()));
+    format!("{safe}-{}", &digest[..8])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_name_has_an_address() {
+        assert_eq!(address_part("ANALYTICS"), "ANALYTICS");
+        let hostile = address_part("wé ird\"; --");
+        assert!(crate::addr::valid_name(&hostile), "{hostile}");
+        assert!(hostile.starts_with("w__ird___---"), "{hostile}");
+        assert_ne!(
+            address_part("a b"),
+            address_part("a;b"),
+            "no shared address"
+        );
+    }
 
     #[test]
     fn names_resolve_as_snowflake_reads_them() {
