@@ -16,6 +16,7 @@ mod polaris;
 mod polaris_standin;
 mod recovery;
 mod s3;
+mod snowflake;
 mod snowflake_emulator;
 mod stack;
 mod sync;
