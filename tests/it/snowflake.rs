@@ -277,6 +277,28 @@ fn key_pair_apply_reads_back_is_a_no_op_repairs_drift_and_destroys() {
         "the trust names Snowflake's IAM user and the volume's external id: {trust}"
     );
 
+    // Account-level objects made by the admin role, never OR REPLACE (it drops grants).
+    let ours: Vec<Value> = s
+        .emu
+        .statement_log()
+        .into_iter()
+        .filter(|l| text(&l["statement"]).contains(&base))
+        .collect();
+    let created: Vec<&Value> = ours
+        .iter()
+        .filter(|l| text(&l["statement"]).starts_with("CREATE"))
+        .collect();
+    assert!(created.len() >= 4, "creates in the log: {ours:?}");
+    assert!(
+        created.iter().all(|l| l["role"] == "ACCOUNTADMIN"),
+        "every create as the admin role: {created:?}"
+    );
+    assert!(
+        ours.iter()
+            .all(|l| !text(&l["statement"]).contains("OR REPLACE")),
+        "nothing replaced: {ours:?}"
+    );
+
     // Nothing to do a second time.
     let again = s.targeted("plan", &[]).expect_code(0);
     assert!(
@@ -301,6 +323,30 @@ fn key_pair_apply_reads_back_is_a_no_op_repairs_drift_and_destroys() {
     assert_eq!(s.grants_to(&base), normalise(&expected_grants), "repaired");
     let quiet = s.targeted("plan", &[]).expect_code(0);
     assert!(plan_line(&quiet).contains("No changes"), "{}", quiet.stdout);
+
+    // The role taken from its user and the schema dropped by hand: both come back.
+    s.records(&format!(
+        "REVOKE ROLE {} FROM USER {}",
+        quote(&base),
+        s.emu.user
+    ));
+    s.records(&format!("DROP SCHEMA {}.L2C", quote(&db)));
+    let drift = s.targeted("plan", &[]).expect_code(0);
+    assert!(
+        drift.stdout.contains("+ snowflake_schema") && drift.stdout.contains("~ snowflake_role"),
+        "the schema re-created, the role updated:\n{}",
+        drift.stdout
+    );
+    s.targeted("apply", &["--auto-approve"]).expect_code(0);
+    assert!(s.shown(&format!("SCHEMAS IN DATABASE {}", quote(&db)), "L2C"));
+    assert_eq!(s.grants_to(&base), normalise(&expected_grants), "regranted");
+    let holders = s.records(&format!("SHOW GRANTS OF ROLE {}", quote(&base)));
+    assert!(
+        holders
+            .iter()
+            .any(|r| r["grantee_name"] == s.emu.user.as_str()),
+        "the user holds the role again: {holders:?}"
+    );
 
     // Destroy drops them all (the account-level ones as ACCOUNTADMIN). Everything in
     // state: a destroy's target would take only what depends on it.
