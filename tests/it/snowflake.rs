@@ -9,6 +9,9 @@
 //! a grant revoked by hand is drift and repaired; destroy drops everything. Hostile names
 //! are quoted end to end or refused at plan time at their line; a missing connection, a
 //! bad key and a wrong token are said in one cause and one remedy, the secret never shown.
+//! OAuth works too; forge's SQL API client retries a 503 and a lost reply without running
+//! the statement twice, signs an expired JWT again and polls a 202; a database holding
+//! someone else's schema is not dropped.
 //!
 //! The L2C tables themselves (`l2c_table`, `snowflake_iceberg_table`) are left out with
 //! `--target`: they need a source catalog, and the Iceberg table kind is not implemented.
@@ -418,9 +421,22 @@ fn a_programmatic_access_token_applies_and_destroys_and_is_never_shown() {
             .any(|l| text(&l["statement"]).contains(&db) && l["role"] == "ACCOUNTADMIN"),
         "the database made as the admin role"
     );
+    // A schema forge does not manage keeps the database from being dropped with it.
+    s.records(&format!("CREATE SCHEMA {}.SOMEONE_ELSES", quote(&db)));
+    let refused = s.run(&["destroy", "--auto-approve"]);
+    assert_ne!(refused.code, 0, "{}", refused.stdout);
+    assert!(
+        refused
+            .flat()
+            .contains("holds what forge did not make (schema SOMEONE_ELSES)"),
+        "{}",
+        refused.flat()
+    );
+    assert!(s.shown("DATABASES", &db), "kept");
+    s.records(&format!("DROP SCHEMA {}.SOMEONE_ELSES", quote(&db)));
     let destroy = s.run(&["destroy", "--auto-approve"]).expect_code(0);
     assert!(!s.shown("DATABASES", &db));
-    for run in [&apply, &destroy] {
+    for run in [&apply, &refused, &destroy] {
         assert!(
             !run.flat().contains(&s.emu.pat),
             "the token is never printed"
@@ -563,4 +579,79 @@ fn a_wrong_token_is_refused_without_showing_it() {
     let out = apply.flat();
     assert!(!out.contains(&wrong), "the token never appears: {out}");
     assert!(out.contains("token"), "says what to check: {out}");
+}
+
+#[test]
+fn an_oauth_token_works_too() {
+    let s = Setup::new("sfoauth", By::KeyPair);
+    s.write_connections(&format!(
+        "[emu]\naccount = \"{}\"\nuser = \"{}\"\nhost = \"127.0.0.1\"\nport = {}\nprotocol = \"http\"\nauthenticator = \"OAUTH\"\ntoken = \"{}\"\n",
+        s.emu.account, s.emu.user, s.emu.port, s.emu.oauth_token
+    ));
+    let db = format!("{}_OAUTH", sf_base(&s.catalog));
+    s.write(&section(&db, "L2C"));
+    let apply = s
+        .run(&["apply", "--auto-approve", "--target", "snowflake_database"])
+        .expect_code(0);
+    assert!(s.shown("DATABASES", &db));
+    let destroy = s.run(&["destroy", "--auto-approve"]).expect_code(0);
+    assert!(!s.shown("DATABASES", &db));
+    for run in [&apply, &destroy] {
+        assert!(!run.flat().contains(&s.emu.oauth_token), "never printed");
+    }
+}
+
+/// forge's SQL API client through the binary: a 503 and a reply lost after the statement
+/// ran are retried (with the same `requestId`, so the statement runs once), an expired
+/// JWT is signed again, and a statement slower than the sync wait (202) is polled.
+#[test]
+fn the_client_retries_polls_and_never_runs_a_statement_twice() {
+    let s = Setup::new("sfflaky", By::KeyPair);
+    let db = format!("{}_FLAKY", sf_base(&s.catalog));
+    s.write(&section(&db, "L2C"));
+    let create_db = format!("CREATE DATABASE IF NOT EXISTS \"{db}\"");
+    let create_schema = format!("CREATE SCHEMA IF NOT EXISTS \"{db}\"");
+    s.emu.add_faults(serde_json::json!([
+        {"kind": "expired_token", "match": format!("'{db}'")},
+        {"kind": "http", "status": 503, "match": create_db, "retryAfter": 1},
+        {"kind": "drop", "when": "after", "match": create_db},
+        // Longer than the harness's 5 s sync wait: answered 202, then polled.
+        {"kind": "slow", "seconds": 6, "match": create_schema},
+    ]));
+    s.run(&["apply", "--auto-approve", "--target", "snowflake_schema"])
+        .expect_code(0);
+    assert!(s.shown("DATABASES", &db));
+    assert!(s.shown(&format!("SCHEMAS IN DATABASE {}", quote(&db)), "L2C"));
+    let log = s.emu.statement_log();
+    let runs = |prefix: &str| -> Vec<Value> {
+        log.iter()
+            .filter(|l| text(&l["statement"]).starts_with(prefix))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(runs(&create_db).len(), 1, "the database created once");
+    let schema = runs(&create_schema);
+    assert_eq!(schema.len(), 1, "the schema created once");
+    let handle = text(&schema[0]["handle"]).to_string();
+    let requests =
+        crate::support::peers::polaris_http::send(s.emu.port, "GET", "/_emulator/log", &[], None)
+            .json()["requests"]
+            .clone();
+    let polled = requests
+        .as_array()
+        .expect("requests")
+        .iter()
+        .any(|r| r["method"] == "GET" && text(&r["path"]).contains(&handle));
+    assert!(polled, "the 202 was polled (GET .../{handle})");
+    let left = crate::support::peers::polaris_http::send(
+        s.emu.port,
+        "GET",
+        "/_emulator/faults",
+        &[],
+        None,
+    )
+    .text;
+    assert!(!left.contains(&db), "every fault was met: {left}");
+    s.run(&["destroy", "--auto-approve"]).expect_code(0);
+    assert!(!s.shown("DATABASES", &db));
 }
