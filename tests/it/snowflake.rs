@@ -545,7 +545,7 @@ fn a_bad_private_key_fails_without_showing_it() {
         format!("-----BEGIN PRIVATE KEY-----\n{secret}\n-----END PRIVATE KEY-----\n"),
     )
     .expect("key");
-    write_key_connection(&s, &key);
+    write_key_connection(&s, &key, None);
     s.write(&section(&format!("{}_DB", sf_base(&s.catalog)), "L2C"));
     let apply = s.targeted("apply", &["--auto-approve"]);
     assert_ne!(apply.code, 0, "{}", apply.stdout);
@@ -555,9 +555,12 @@ fn a_bad_private_key_fails_without_showing_it() {
     assert!(!s.shown("DATABASES", &format!("{}_DB", sf_base(&s.catalog))));
 }
 
-fn write_key_connection(s: &Setup, key: &Path) {
+fn write_key_connection(s: &Setup, key: &Path, passphrase: Option<&str>) {
+    let pwd = passphrase
+        .map(|p| format!("private_key_file_pwd = \"{p}\"\n"))
+        .unwrap_or_default();
     s.write_connections(&format!(
-        "[emu]\naccount = \"{}\"\nuser = \"{}\"\nhost = \"127.0.0.1\"\nport = {}\nprotocol = \"http\"\nauthenticator = \"SNOWFLAKE_JWT\"\nprivate_key_file = \"{}\"\n",
+        "[emu]\naccount = \"{}\"\nuser = \"{}\"\nhost = \"127.0.0.1\"\nport = {}\nprotocol = \"http\"\nauthenticator = \"SNOWFLAKE_JWT\"\nprivate_key_file = \"{}\"\n{pwd}",
         s.emu.account,
         s.emu.user,
         s.emu.port,
@@ -654,4 +657,58 @@ fn the_client_retries_polls_and_never_runs_a_statement_twice() {
     assert!(!left.contains(&db), "every fault was met: {left}");
     s.run(&["destroy", "--auto-approve"]).expect_code(0);
     assert!(!s.shown("DATABASES", &db));
+}
+
+/// The emulator's key, encrypted as `openssl pkcs8 -topk8 -v2 CIPHER` writes it, in `dir`.
+fn encrypted_key(dir: &Path, cipher: &str, passphrase: &str) -> std::path::PathBuf {
+    let out = dir.join(format!("key-{cipher}.p8"));
+    let status = std::process::Command::new("openssl")
+        .args(["pkcs8", "-topk8", "-v2", cipher, "-in"])
+        .arg(&snowflake().private_key)
+        .arg("-out")
+        .arg(&out)
+        .args(["-passout", &format!("pass:{passphrase}")])
+        .status()
+        .expect("openssl");
+    assert!(status.success(), "openssl pkcs8 -v2 {cipher}");
+    let pem = std::fs::read_to_string(&out).expect("encrypted key");
+    assert!(pem.contains("ENCRYPTED PRIVATE KEY"), "{pem}");
+    out
+}
+
+/// Keys encrypted as Snowflake's key-pair guide shows (`des3`) and with AES: read with
+/// `private_key_file_pwd`; a wrong passphrase is refused, and no passphrase is printed.
+#[test]
+fn encrypted_private_keys_are_read_with_their_passphrase() {
+    let s = Setup::new("sfenc", By::KeyPair);
+    let passphrase = format!("pass-{}", s.catalog);
+    let db = format!("{}_ENC", sf_base(&s.catalog));
+    s.write(&section(&db, "L2C"));
+    let mut runs = Vec::new();
+    for cipher in ["des3", "aes-256-cbc"] {
+        let key = encrypted_key(s.home.path(), cipher, &passphrase);
+        write_key_connection(&s, &key, Some(&passphrase));
+        runs.push(
+            s.run(&["apply", "--auto-approve", "--target", "snowflake_database"])
+                .expect_code(0),
+        );
+        assert!(s.shown("DATABASES", &db), "{cipher}");
+        runs.push(s.run(&["destroy", "--auto-approve"]).expect_code(0));
+        assert!(!s.shown("DATABASES", &db), "{cipher}");
+    }
+    let key = encrypted_key(s.home.path(), "aes-256-cbc", &passphrase);
+    let wrong = format!("wrong-{passphrase}");
+    write_key_connection(&s, &key, Some(&wrong));
+    let refused = s.run(&["apply", "--auto-approve", "--target", "snowflake_database"]);
+    assert_ne!(refused.code, 0, "{}", refused.stdout);
+    assert!(
+        refused.flat().contains("private_key_file_pwd"),
+        "{}",
+        refused.flat()
+    );
+    runs.push(refused);
+    for run in &runs {
+        let out = run.flat();
+        assert!(!out.contains(&passphrase), "no passphrase in: {out}");
+    }
 }

@@ -228,3 +228,34 @@ impl Resource for SnowflakeCatalogIntegration {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> CatalogIntegrationSpec {
+        CatalogIntegrationSpec {
+            snowflake: Connection {
+                connection: None,
+                admin_role: "ACCOUNTADMIN".into(),
+            },
+            name: "ci".into(),
+        }
+    }
+
+    #[test]
+    fn one_changed_by_hand_is_a_replace_saying_what_changed() {
+        let k = SnowflakeCatalogIntegration::default();
+        assert_eq!(k.plan(&spec(), None).action, Action::Create);
+        let same = CatalogIntegrationState::wanted("CI".into());
+        assert_eq!(k.plan(&spec(), Some(&same)).action, Action::NoOp);
+        let mut disabled = same.clone();
+        disabled.enabled = false;
+        disabled.catalog_source = "GLUE".into();
+        let p = k.plan(&spec(), Some(&disabled));
+        assert_eq!(p.action, Action::Replace);
+        assert_eq!(p.reasons.len(), 2, "{:?}", p.reasons);
+        assert!(p.reasons[0].contains("GLUE"), "{:?}", p.reasons);
+        assert!(p.reasons[1].contains("disabled"), "{:?}", p.reasons);
+    }
+}
