@@ -712,3 +712,19 @@ fn encrypted_private_keys_are_read_with_their_passphrase() {
         assert!(!out.contains(&passphrase), "no passphrase in: {out}");
     }
 }
+
+/// An `admin_role` the connection's user does not hold: the plan's read fails with
+/// Snowflake's refusal and what to grant, and nothing is made.
+#[test]
+fn an_admin_role_the_user_lacks_is_said_with_its_remedy() {
+    let s = Setup::new("sfrole", By::KeyPair);
+    let db = format!("{}_ROLE", sf_base(&s.catalog));
+    s.write(&section(&db, "L2C").replace("ACCOUNTADMIN", "NOT_GRANTED_ROLE"));
+    let plan = s.run(&["plan", "--target", "snowflake_database"]);
+    let out = plan.flat();
+    assert!(out.contains("NOT_GRANTED_ROLE"), "names the role: {out}");
+    assert!(out.contains("GRANT ROLE"), "says what to grant: {out}");
+    let apply = s.run(&["apply", "--auto-approve", "--target", "snowflake_database"]);
+    assert_ne!(apply.code, 0, "{}", apply.stdout);
+    assert!(!s.shown("DATABASES", &db), "nothing made");
+}
