@@ -19,6 +19,8 @@ pub mod iceberg;
 pub mod plan;
 pub mod provider;
 pub mod providers;
+#[cfg(feature = "query")]
+pub mod query;
 pub mod render;
 pub mod secret;
 pub mod state;

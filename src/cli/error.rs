@@ -66,6 +66,20 @@ pub enum Error {
     #[error("{0}")]
     #[diagnostic(code(forge::usage))]
     Usage(String),
+    /// The command exists, but this forge was built without the cargo feature it needs.
+    #[error("this forge was built without `forge {command}`")]
+    #[diagnostic(code(forge::not_built), help("{hint}"))]
+    NotBuilt {
+        /// The command.
+        command: &'static str,
+        /// How to build a forge that has it.
+        hint: &'static str,
+    },
+    /// A query failed.
+    #[cfg(feature = "query")]
+    #[error(transparent)]
+    #[diagnostic(code(forge::query))]
+    Query(Box<crate::query::QueryError>),
     /// A call to a server failed.
     #[error(transparent)]
     #[diagnostic(code(forge::provider))]

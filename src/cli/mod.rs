@@ -14,9 +14,11 @@ mod interrupt;
 mod misc;
 mod plan;
 mod polaris;
+mod query;
 mod report;
 mod s3;
 mod state;
+mod status;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -101,6 +103,12 @@ pub enum Command {
     Catalog(CatalogCommand),
     /// Call the Polaris API forge.yaml names, authenticated: `forge api GET catalogs`.
     Api(ApiArgs),
+    /// Where each migrated table stands: source and copy versions, what a sync would
+    /// move, prefix drift (read live, like a plan).
+    Status(StatusArgs),
+    /// Run read-only SQL over the catalog's tables: `forge query "SELECT count(*) FROM
+    /// wildlife.penguins"` (needs a forge built with the `query` feature).
+    Query(QueryArgs),
     /// S3 tools.
     #[command(subcommand)]
     S3(S3Command),
@@ -120,6 +128,23 @@ pub enum CatalogCommand {
     },
 }
 
+/// `forge status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this table (`l2c_table.<catalog>/<namespace>/<table>`). Repeatable.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// One JSON object per table.
+    #[arg(long)]
+    pub json: bool,
+    /// Wait this long for another run's lock (e.g. `30s`, `2m`); default: fail at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
+    /// Give up on any single read after this long.
+    #[arg(long, value_parser = parse_duration, default_value = "10m")]
+    pub timeout: Duration,
+}
+
 /// `forge api`.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
@@ -133,6 +158,23 @@ pub struct ApiArgs {
     /// Print the body as it came, not pretty.
     #[arg(long)]
     pub raw: bool,
+}
+
+/// `forge query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL: SELECT, EXPLAIN, SHOW, DESCRIBE (nothing that writes). Tables are
+    /// `namespace.table` in the default catalog, or `catalog.namespace.table`.
+    pub sql: String,
+    /// The catalog unqualified names resolve in (default: the first in forge.yaml).
+    #[arg(long, value_name = "NAME")]
+    pub catalog: Option<String>,
+    /// Print the rows as a JSON array of objects.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print the rows as CSV with a header line.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 /// `forge iceberg ...`.
@@ -536,6 +578,8 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<i32, Error> {
             polaris::export(&ctx, &catalogs).await
         }
         Command::Api(a) => polaris::api(&ctx, a).await,
+        Command::Query(a) => query::run(&ctx, a).await,
+        Command::Status(a) => status::run(&ctx, a).await,
         Command::S3(S3Command::Sync(a)) => s3::sync(a, &interrupt).await,
         Command::Completions(a) => misc::completions(a),
     }

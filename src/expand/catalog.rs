@@ -10,18 +10,19 @@ use std::collections::BTreeMap;
 use super::stack::rustfs_namespace;
 use super::{Addr, Dep, Expander, NameRule};
 use crate::config::defaults as d;
-use crate::config::model::{CatalogSection, Cluster};
+use crate::config::model::{CatalogSection, Cluster, Table};
 use crate::config::naming::bucket_name_problem;
 use crate::config::{Problem, ProblemKind};
 use crate::providers::aws::{BucketSpec, S3Bucket};
 use crate::providers::kube::manifest::KubeManifest;
 use crate::providers::kube::stack::rustfs_internal_endpoint;
+use crate::providers::polaris::table::dataset::{Dataset, DatasetProblem};
 use crate::providers::polaris::{
     CatalogRoleAssignmentSpec, CatalogRoleSpec, CatalogSpec, Connection, Grant, GrantsSpec,
     NamespaceSpec, PolarisCatalog, PolarisCatalogRole, PolarisCatalogRoleAssignment, PolarisGrants,
     PolarisNamespace, PolarisPrincipal, PolarisPrincipalRole, PolarisPrincipalRoleAssignment,
     PolarisTable, PrincipalRoleAssignmentSpec, PrincipalRoleSpec, PrincipalSpec, StorageSpec,
-    TableSpec,
+    TableSpec, TableStorage,
 };
 
 /// How forge.yaml reaches its Polaris (for `forge api` and `forge catalog export`):
@@ -30,6 +31,47 @@ pub fn polaris_connection(declared: &super::Declared) -> Option<Connection> {
     let file = &declared.config.file;
     let has = file.catalog.is_some() || file.stack.as_ref().is_some_and(|s| s.polaris.is_some());
     has.then(|| Expander::new(&declared.config).polaris_connection().0)
+}
+
+/// The Polaris catalogs forge.yaml declares, in order, each with the store its data
+/// files are in (`None` when that store has no keys in forge.yaml): what `forge query`
+/// reads them with.
+pub fn catalog_stores(declared: &super::Declared) -> Vec<(String, Option<TableStorage>)> {
+    let spec_of = |kind: &str, name: &str| {
+        declared
+            .resources
+            .iter()
+            .find(|r| r.addr.kind() == kind && r.addr.name() == name)
+            .map(|r| r.spec.clone())
+    };
+    declared
+        .resources
+        .iter()
+        .filter(|r| r.addr.kind() == <PolarisCatalog as crate::provider::Kind>::KIND)
+        .filter_map(|r| serde_json::from_value::<CatalogSpec>(r.spec.clone()).ok())
+        .map(|c| {
+            let bucket = c
+                .storage
+                .allowed_locations
+                .first()
+                .and_then(|l| l.strip_prefix("s3://"))
+                .map(|l| l.split('/').next().unwrap_or(l).to_string());
+            let store = bucket
+                .and_then(|b| spec_of(<S3Bucket as crate::provider::Kind>::KIND, &b))
+                .and_then(|s| serde_json::from_value::<BucketSpec>(s).ok())
+                .map(|b| b.store);
+            let storage = store.and_then(|s| {
+                Some(TableStorage {
+                    region: s.region(),
+                    endpoint: s.endpoint,
+                    path_style: s.path_style.unwrap_or(true),
+                    access_key: s.access_key?,
+                    secret_key: s.secret_key?,
+                })
+            });
+            (c.name, storage)
+        })
+        .collect()
 }
 
 impl Expander<'_> {
@@ -364,15 +406,84 @@ impl Expander<'_> {
                 .dep_on::<PolarisNamespace>(&ns, t.namespace.span)
                 .into_iter()
                 .collect();
+            let dataset = match Dataset::resolve(&t.dataset.value, self.work_dir) {
+                Ok(d) => d,
+                Err(e) => {
+                    let help = match &e {
+                        DatasetProblem::Unknown(_) => {
+                            "name a built-in dataset, or a CSV or Parquet file (relative to the work dir)"
+                        }
+                        DatasetProblem::Unreadable { .. } => {
+                            "paths are relative to the work dir (the directory of forge.yaml unless --work-dir says otherwise)"
+                        }
+                    };
+                    self.problem(
+                        Problem::new(
+                            ProblemKind::InvalidValue,
+                            format!("table `{}` cannot be filled: {e}", t.name.value),
+                            Some(t.dataset.span),
+                            "this dataset",
+                        )
+                        .with_help(help),
+                    );
+                    continue;
+                }
+            };
+            let Some(storage) = self.table_storage(section, t) else {
+                continue;
+            };
             let spec = TableSpec {
                 polaris: conn.clone(),
                 catalog: t.catalog.value.clone(),
                 namespace: t.namespace.value.split('.').map(str::to_string).collect(),
                 name: t.name.value.clone(),
-                dataset: t.dataset.clone(),
+                dataset,
+                storage,
             };
             let name = format!("{}/{}/{}", t.catalog.value, t.namespace.value, t.name.value);
             self.declare::<PolarisTable>(&name, spec, t.name.span, deps);
+        }
+    }
+
+    /// Where a table's data files go: its catalog's store, with that store's own keys.
+    /// A catalog not declared here is reported by its namespace; a store without keys
+    /// is a problem (forge writes table data only with keys forge.yaml names).
+    fn table_storage(&mut self, section: &CatalogSection, t: &Table) -> Option<TableStorage> {
+        let catalog = section
+            .catalogs
+            .iter()
+            .find(|c| c.name.value == t.catalog.value)?;
+        let store_name = catalog
+            .store
+            .as_ref()
+            .map_or("local", |s| s.value.as_str())
+            .to_string();
+        let (store, _) = self.stores.get(&store_name)?.clone();
+        match (store.access_key.clone(), store.secret_key.clone()) {
+            (Some(access_key), Some(secret_key)) => Some(TableStorage {
+                endpoint: store.endpoint.clone(),
+                region: store.region(),
+                path_style: store.path_style.unwrap_or(true),
+                access_key,
+                secret_key,
+            }),
+            _ => {
+                self.problem(
+                    Problem::new(
+                        ProblemKind::InvalidValue,
+                        format!(
+                            "table `{}` needs the keys of store `{store_name}` to write its data files",
+                            t.name.value
+                        ),
+                        Some(t.name.span),
+                        "this table",
+                    )
+                    .with_help(format!(
+                        "give store `{store_name}` an `access_key` and a `secret_key`: forge does not write table data with credentials from the environment"
+                    )),
+                );
+                None
+            }
         }
     }
 }

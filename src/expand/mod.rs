@@ -12,7 +12,7 @@
 
 mod buckets;
 mod catalog;
-pub use catalog::polaris_connection;
+pub use catalog::{catalog_stores, polaris_connection};
 mod cluster;
 mod files;
 mod l2c;

@@ -295,6 +295,18 @@ const BROKEN: &[(&str, ProblemKind, &str, usize)] = &[
         9,
     ),
     (
+        "version: 1\nproject: x\nstack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs: [{name: polardb}]\n  namespaces: [{catalog: polardb, name: wildlife}]\n  tables:\n    - catalog: polardb\n      namespace: wildlife\n      name: fruits\n      dataset: fruits\n",
+        ProblemKind::InvalidValue,
+        "neither a built-in dataset (penguins) nor a path ending in .csv or .parquet",
+        12,
+    ),
+    (
+        "version: 1\nproject: x\nstores: [{name: s3, endpoint: \"http://127.0.0.1:9\"}]\ncatalog:\n  catalogs: [{name: polardb, store: s3}]\n  namespaces: [{catalog: polardb, name: wildlife}]\n  tables:\n    - catalog: polardb\n      namespace: wildlife\n      name: penguins\n      dataset: penguins\n",
+        ProblemKind::InvalidValue,
+        "needs the keys of store `s3`",
+        10,
+    ),
+    (
         "version: 1\nproject: x\nstack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs: [{name: \"system$cat\"}]\n",
         ProblemKind::InvalidValue,
         "system$",
@@ -385,4 +397,30 @@ fn a_file_that_is_not_utf8_says_where() {
         }
         other => panic!("expected NotUtf8 at 2:10, got {other:?}"),
     }
+}
+
+#[test]
+fn tables_and_query_use_the_catalog_stores_own_keys() {
+    let cfg = load_str("stack: {rustfs: {}}\ncluster: {k3d: {}}\ncatalog:\n  catalogs: [{name: polardb}]\n  namespaces: [{catalog: polardb, name: wildlife}]\n  tables: [{catalog: polardb, namespace: wildlife, name: penguins, dataset: penguins}]\n").expect("valid");
+    let table = cfg
+        .resources
+        .iter()
+        .find(|r| r.addr.to_string() == "polaris_table.polardb/wildlife/penguins")
+        .expect("the table");
+    assert_eq!(table.spec["dataset"]["source"]["builtin"], "penguins");
+    assert_eq!(
+        table.spec["dataset"]["sha256"].as_str().map(str::len),
+        Some(64)
+    );
+    assert_eq!(table.spec["storage"]["path_style"], true);
+    assert!(table.spec["storage"]["access_key"]["generate"].is_object());
+    let stores = catalog_stores(&cfg);
+    assert_eq!(stores.len(), 1);
+    let (name, storage) = &stores[0];
+    assert_eq!(name, "polardb");
+    let storage = storage.as_ref().expect("the stack's RustFS has keys");
+    assert_eq!(
+        serde_json::to_value(storage).expect("json"),
+        table.spec["storage"]
+    );
 }

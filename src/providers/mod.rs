@@ -42,7 +42,7 @@ pub fn registry() -> Registry {
     r.register(polaris::PolarisGrants::new(polaris.clone()));
     r.register(polaris::PolarisNamespace::new(polaris.clone()));
     r.register(l2c::L2cTable::new(polaris.clone()));
-    r.register_planned::<polaris::PolarisTable>();
+    r.register(polaris::PolarisTable::new(polaris.clone()));
     let snowflake = snowflake::client::Clients::new();
     r.register(snowflake::SnowflakeExternalVolume::new(snowflake.clone()));
     r.register(snowflake::SnowflakeCatalogIntegration::new(

@@ -286,6 +286,41 @@ async fn polaris_kinds_on_the_stand_in() {
     .expect("parent namespace");
     conforms(&PolarisNamespace::new(clients.clone()), d, "ns", ns).await;
 
+    // A table, in a namespace of its own, filled with the built-in penguins.
+    let tabs = NamespaceSpec {
+        namespace: vec!["tabs".into()],
+        properties: Default::default(),
+        ..parent.clone()
+    };
+    let tabs_made = forge::provider::Resource::apply(
+        &parent_kind,
+        &ctx(d),
+        "tabs",
+        &tabs,
+        None,
+        forge::provider::Action::Create,
+    )
+    .await
+    .expect("table namespace");
+    let table = TableSpec {
+        polaris: conn.clone(),
+        catalog: cat.clone(),
+        namespace: vec!["tabs".into()],
+        name: "penguins".into(),
+        dataset: Dataset::resolve("penguins", d).expect("built in"),
+        storage: TableStorage {
+            endpoint: Some(peer.s3.endpoint.clone()),
+            region: "us-east-1".into(),
+            path_style: true,
+            access_key: SecretSpec::File(write(d, "s3-key", &peer.s3.access_key)),
+            secret_key: SecretSpec::File(write(d, "s3-secret", &peer.s3.secret_key)),
+        },
+    };
+    conforms(&PolarisTable::new(clients.clone()), d, "t", table).await;
+    forge::provider::Resource::delete(&parent_kind, &ctx(d), "tabs", &tabs, &tabs_made)
+        .await
+        .expect("drop the table namespace");
+
     // Assignments and grants need their role and grantee to exist.
     let pr = format!("{u}_pr2");
     let p = format!("{u}_p2");

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::support::forge::{Project, Run};
 use crate::support::peers::polaris::{PolarisPeer, polaris};
 use crate::support::peers::polaris_py::script;
+use crate::support::proxy::{Fault, FaultProxy};
 use crate::support::servers::{S3Server, boto3, moto, unique};
 
 /// moto accepts any keys; these are the AWS side's, and only the AWS side's.
@@ -21,26 +22,44 @@ struct Setup {
     catalog: String,
     target: String,
     project: Project,
+    /// The local store's endpoint as forge.yaml names it (s3s-fs, or a proxy in front).
+    local: String,
+    /// The AWS endpoint as forge.yaml names it (moto, or a proxy in front).
+    aws: String,
 }
 
 impl Setup {
     fn new(tag: &str) -> Self {
         let peer = polaris();
+        Self::with(tag, &peer.s3.endpoint, &moto().endpoint)
+    }
+
+    /// With the two stores reached through `local` and `aws` (e.g. recording proxies).
+    fn with(tag: &str, local: &str, aws: &str) -> Self {
+        let peer = polaris();
         let catalog = unique(tag);
         let target = unique(&format!("{tag}-dst"));
-        let project = Project::new(&yaml(peer, &catalog, &target, &[]));
+        let project = Project::new(&yaml(peer, local, aws, &catalog, &target, &[]));
         Self {
             peer,
             catalog,
             target,
             project,
+            local: local.to_string(),
+            aws: aws.to_string(),
         }
     }
 
     /// forge.yaml migrating `tables` of namespace `wildlife` (none: no `l2c:` section).
     fn write(&self, tables: &[&str]) {
-        self.project
-            .write(&yaml(self.peer, &self.catalog, &self.target, tables));
+        self.project.write(&yaml(
+            self.peer,
+            &self.local,
+            &self.aws,
+            &self.catalog,
+            &self.target,
+            tables,
+        ));
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -77,6 +96,23 @@ impl Setup {
         self.project.state()["resources"][&addr]["attributes"]["synced"].clone()
     }
 
+    /// `forge status --json`, by table name.
+    fn status(&self) -> Value {
+        let r = self.run(&["status", "--json"]).expect_code(0);
+        let mut by = serde_json::Map::new();
+        for line in r.stdout.lines().filter(|l| l.starts_with('{')) {
+            let row: Value = serde_json::from_str(line).expect("a status line");
+            let table = row["table"]
+                .as_str()
+                .expect("table")
+                .rsplit('/')
+                .next()
+                .expect("name");
+            by.insert(table.to_string(), row.clone());
+        }
+        Value::Object(by)
+    }
+
     /// pyiceberg's `StaticTable` on the destination alone.
     fn read_copy(&self, table: &str) -> Value {
         let s = self.synced(table);
@@ -106,15 +142,21 @@ fn dest_args(metadata: &str) -> Value {
            "s3_secret": AWS_SECRET})
 }
 
-fn yaml(p: &PolarisPeer, catalog: &str, target: &str, tables: &[&str]) -> String {
+fn yaml(
+    p: &PolarisPeer,
+    local: &str,
+    aws: &str,
+    catalog: &str,
+    target: &str,
+    tables: &[&str],
+) -> String {
     let mut y = format!(
         "version: 1\nproject: l2ct\nstores:\n  - name: local\n    endpoint: {}\n    access_key: {{env: TEST_S3_KEY}}\n    secret_key: {{env: TEST_S3_SECRET}}\ncatalog:\n  url: {}\n  realm: {}\n  client_id: {}\n  client_secret: {{env: TEST_POLARIS_SECRET}}\n  catalogs:\n    - name: {catalog}\n",
-        p.s3.endpoint, p.url, p.realm, p.root_id
+        local, p.url, p.realm, p.root_id
     );
     if !tables.is_empty() {
         y.push_str(&format!(
-            "l2c:\n  aws:\n    endpoint: {}\n    region: us-east-1\n    bucket: {target}\n  tables:\n",
-            moto().endpoint
+            "l2c:\n  aws:\n    endpoint: {aws}\n    region: us-east-1\n    bucket: {target}\n  tables:\n"
         ));
         for t in tables {
             y.push_str(&format!(
@@ -207,8 +249,13 @@ fn tables_migrate_read_back_on_the_new_bucket_and_sync_only_what_changed() {
         "{penguins} vs {source_md}"
     );
 
-    // Nothing changed: nothing to do.
+    // Nothing changed: nothing to do, and status says so.
     s.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    let st = s.status();
+    assert_eq!(st["penguins"]["standing"], "in_sync", "{st}");
+    assert_eq!(st["penguins"]["synced"], st["penguins"]["source"], "{st}");
+    let text = s.run(&["status"]).expect_code(0).flat();
+    assert!(text.contains("in sync"), "{text}");
 
     // One append: one data file to copy; its manifest, manifest list and metadata file
     // to rewrite; every earlier rewritten copy kept.
@@ -217,6 +264,15 @@ fn tables_migrate_read_back_on_the_new_bucket_and_sync_only_what_changed() {
         "append",
         &s.source_args(json!({"table": "penguins", "rows": 7})),
     );
+    let st = s.status();
+    assert_eq!(st["penguins"]["standing"], "behind", "{st}");
+    assert_eq!(st["penguins"]["pending_objects"], 1, "{st}");
+    assert_eq!(st["parted"]["standing"], "in_sync", "{st}");
+    let (now, then) = (
+        st["penguins"]["source"]["version"].as_u64(),
+        st["penguins"]["synced"]["version"].as_u64(),
+    );
+    assert!(now > then, "{st}");
     let plan = s.run(&["plan", "--detailed-exitcode"]).expect_code(2);
     let text = plan.flat();
     assert!(text.contains("sync v"), "{text}");
@@ -345,4 +401,81 @@ fn position_deletes_are_refused_and_a_table_dropped_at_the_source_is_removed() {
     s.run(&["apply", "--auto-approve", "--target", &parted])
         .expect_code(0);
     assert!(keys(moto(), &s.target, "wildlife/parted/").is_empty());
+}
+
+#[test]
+fn each_store_sees_only_its_own_keys() {
+    // Recording proxies in front of both stores: every signed request names its access
+    // key. The local store's key must never reach AWS, nor AWS's the local store.
+    let peer = polaris();
+    let local = FaultProxy::start(peer.s3.port);
+    let aws = FaultProxy::start(moto().port);
+    let s = Setup::with("l2ciso", &local.endpoint(), &aws.endpoint());
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    script("l2c_tables.py", "write", &s.source_args(json!({})));
+    s.write(&["v1"]);
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(s.read_copy("v1")["rows"], 25);
+    let (lk, ak) = (local.access_keys(), aws.access_keys());
+    assert_eq!(lk, [peer.s3.access_key.as_str()], "keys at the local store");
+    assert_eq!(ak, [AWS_KEY.to_string()], "keys at AWS");
+}
+
+#[test]
+fn a_store_that_fails_mid_sync_fails_that_table_only_and_the_rerun_completes_without_redoing_work()
+{
+    let peer = polaris();
+    let local = FaultProxy::start(peer.s3.port);
+    let aws = FaultProxy::start(moto().port);
+    let s = Setup::with("l2cfault", &local.endpoint(), &aws.endpoint());
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    script("l2c_tables.py", "write", &s.source_args(json!({})));
+    s.write(&["penguins", "parted", "v1"]);
+
+    // The local store stops answering for one table's data (every read cut mid-body);
+    // AWS throttles the first writes.
+    let penguins_data = format!("/{}/wildlife/penguins/data/", s.catalog);
+    local.add(Some("GET"), &penguins_data, None, Fault::ResetMidBody);
+    aws.add(
+        Some("PUT"),
+        &format!("/{}/wildlife/", s.target),
+        Some(3),
+        Fault::SlowDown,
+    );
+    let r = s.run(&["apply", "--auto-approve"]).expect_code(3);
+    let text = r.flat();
+    assert!(
+        text.contains(&format!("failed l2c_table.{}/wildlife/penguins", s.catalog)),
+        "{text}"
+    );
+    assert!(
+        aws.count("PUT", &format!("/{}/wildlife/", s.target)) > 3,
+        "throttled writes retried"
+    );
+    assert_eq!(s.read_copy("parted")["rows"], 120);
+    assert_eq!(s.read_copy("v1")["rows"], 25);
+    assert!(
+        s.synced("penguins").is_null(),
+        "no copy is recorded for the failed table"
+    );
+
+    // The store is back: the rerun copies the failed table, and nothing of the others.
+    local.clear();
+    let before = aws.seen().len();
+    s.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(s.read_copy("penguins")["rows"], 354);
+    let again: Vec<String> = aws.seen()[before..]
+        .iter()
+        // Object writes only (IAM and STS calls are `POST /`, reads).
+        .filter(|l| {
+            l.starts_with(&format!("PUT /{}/", s.target))
+                || l.starts_with(&format!("POST /{}/", s.target))
+        })
+        .filter(|l| !l.contains("/wildlife/penguins/"))
+        .cloned()
+        .collect();
+    assert!(
+        again.is_empty(),
+        "work redone for finished tables: {again:?}"
+    );
 }

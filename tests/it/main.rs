@@ -14,6 +14,8 @@ mod lock;
 mod peers;
 mod polaris;
 mod polaris_standin;
+mod polaris_tables;
+mod query;
 mod recovery;
 mod s3;
 mod snowflake;

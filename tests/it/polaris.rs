@@ -14,16 +14,16 @@ use crate::support::peers::polaris_py::{cli, cli_ok, clients};
 use crate::support::servers::unique;
 
 /// Names of one test's entities, unique in the shared Polaris.
-struct Names {
-    catalog: String,
-    principal: String,
+pub(crate) struct Names {
+    pub(crate) catalog: String,
+    pub(crate) principal: String,
     reader: String,
     principal_role: String,
     catalog_role: String,
 }
 
 impl Names {
-    fn new(tag: &str) -> Self {
+    pub(crate) fn new(tag: &str) -> Self {
         let u = unique(tag).replace('-', "_");
         Self {
             catalog: unique(tag),
@@ -36,7 +36,7 @@ impl Names {
 }
 
 /// A forge.yaml for `catalog_section` against the peer, its bucket on the peer's s3s-fs.
-fn yaml(p: &PolarisPeer, catalog_section: &str) -> String {
+pub(crate) fn yaml(p: &PolarisPeer, catalog_section: &str) -> String {
     format!(
         "version: 1\nproject: ptest\nstores:\n  - name: local\n    endpoint: {}\n    access_key: {{env: TEST_S3_KEY}}\n    secret_key: {{env: TEST_S3_SECRET}}\ncatalog:\n  url: {}\n  realm: {}\n  client_id: {}\n  client_secret: {{env: TEST_POLARIS_SECRET}}\n{catalog_section}",
         p.s3.endpoint, p.url, p.realm, p.root_id
@@ -45,7 +45,7 @@ fn yaml(p: &PolarisPeer, catalog_section: &str) -> String {
 
 /// The seed's setup: a catalog, a principal with a role chain ending in
 /// CATALOG_MANAGE_CONTENT, a namespace; plus a principal without any role.
-fn seed_section(n: &Names) -> String {
+pub(crate) fn seed_section(n: &Names) -> String {
     format!(
         "  catalogs:\n    - name: {c}\n  principals:\n    - name: {p}\n      roles: [{pr}]\n      credentials_file: work/principal.txt\n    - name: {r}\n  principal_roles:\n    - name: {pr}\n      catalog_roles: [{{catalog: {c}, role: {cr}}}]\n  catalog_roles:\n    - catalog: {c}\n      name: {cr}\n      privileges: [CATALOG_MANAGE_CONTENT]\n  namespaces:\n    - catalog: {c}\n      name: wildlife\n      properties: {{owner: forge}}\n",
         c = n.catalog,
@@ -56,7 +56,7 @@ fn seed_section(n: &Names) -> String {
     )
 }
 
-fn run(p: &Project, peer: &PolarisPeer, args: &[&str]) -> Run {
+pub(crate) fn run(p: &Project, peer: &PolarisPeer, args: &[&str]) -> Run {
     p.cmd(args)
         .env("TEST_S3_KEY", &peer.s3.access_key)
         .env("TEST_S3_SECRET", &peer.s3.secret_key)
@@ -78,7 +78,13 @@ fn root(peer: &PolarisPeer, args: &[&str]) -> Vec<Value> {
 }
 
 /// The connection arguments of the Python clients, as `id:secret`.
-fn client_args(peer: &PolarisPeer, catalog: &str, id: &str, secret: &str, extra: Value) -> Value {
+pub(crate) fn client_args(
+    peer: &PolarisPeer,
+    catalog: &str,
+    id: &str,
+    secret: &str,
+    extra: Value,
+) -> Value {
     let mut a = json!({
         "uri": peer.url, "catalog": catalog, "client_id": id, "client_secret": secret,
         "realm": peer.realm, "s3_endpoint": peer.s3.endpoint, "s3_key": peer.s3.access_key,

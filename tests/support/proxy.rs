@@ -66,6 +66,7 @@ pub struct FaultProxy {
     pub port: u16,
     rules: Arc<Mutex<Vec<Rule>>>,
     seen: Arc<Mutex<Vec<String>>>,
+    keys: Arc<Mutex<Vec<String>>>,
 }
 
 impl FaultProxy {
@@ -108,10 +109,11 @@ impl FaultProxy {
         let port = listener.local_addr().expect("addr").port();
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
         let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (r, s) = (rules.clone(), seen.clone());
+        let keys: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (r, s, k) = (rules.clone(), seen.clone(), keys.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (r, s, up, tls) = (r.clone(), s.clone(), up.clone(), tls.clone());
+                let (r, s, k, up, tls) = (r.clone(), s.clone(), k.clone(), up.clone(), tls.clone());
                 std::thread::spawn(move || {
                     let client: Box<dyn Conn> = match tls {
                         Some(cfg) => match rustls::ServerConnection::new(cfg) {
@@ -120,11 +122,16 @@ impl FaultProxy {
                         },
                         None => Box::new(conn),
                     };
-                    let _ = handle(client, &up, &r, &s);
+                    let _ = handle(client, &up, &r, &s, &k);
                 });
             }
         });
-        Self { port, rules, seen }
+        Self {
+            port,
+            rules,
+            seen,
+            keys,
+        }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -150,6 +157,12 @@ impl FaultProxy {
     /// `METHOD path` of every request seen.
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().expect("seen").clone()
+    }
+
+    /// The access key ids of the signed requests seen (SigV4 `Credential=KEY/…`), each
+    /// once, in order of first use.
+    pub fn access_keys(&self) -> Vec<String> {
+        self.keys.lock().expect("keys").clone()
     }
 
     /// How many requests matched `method` and `path_prefix` so far.
@@ -214,6 +227,7 @@ fn handle(
     up: &Upstream,
     rules: &Mutex<Vec<Rule>>,
     seen: &Mutex<Vec<String>>,
+    keys: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client);
     let mut head = Vec::new();
@@ -229,6 +243,14 @@ fn handle(
         }
         if lower.starts_with("connection:") {
             continue;
+        }
+        if lower.starts_with("authorization:")
+            && let Some(rest) = line.split("Credential=").nth(1)
+            && let Some(key) = rest.split('/').next()
+            && let Ok(mut k) = keys.lock()
+            && !k.iter().any(|x| x == key)
+        {
+            k.push(key.to_string());
         }
         if line == "\r\n" {
             head.extend_from_slice(b"Connection: close\r\n\r\n");

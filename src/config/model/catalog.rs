@@ -202,6 +202,8 @@ pub struct Table {
     pub namespace: Located<String>,
     /// Table name.
     pub name: Located<String>,
-    /// Data to load: a built-in dataset (`penguins`, `fruits`) or a CSV file path.
-    pub dataset: String,
+    /// Data to fill it with: a built-in dataset (`penguins`), or the path of a CSV
+    /// (with a header line) or Parquet file, relative to the work dir. A changed file
+    /// replaces the table's data with a new snapshot.
+    pub dataset: Located<String>,
 }

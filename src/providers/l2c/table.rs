@@ -136,7 +136,7 @@ impl Kind for L2cTable {
 }
 
 /// `s3://bucket/key` (or `s3a://`) → (bucket, key without trailing `/`).
-fn split_s3(url: &str) -> Option<(&str, &str)> {
+pub(super) fn split_s3(url: &str) -> Option<(&str, &str)> {
     let rest = url
         .strip_prefix("s3://")
         .or_else(|| url.strip_prefix("s3a://"))?;

@@ -3,7 +3,8 @@
 //! kind's spec names the server through a [`Connection`].
 //!
 //! All share one [`client::Clients`] cache: one authenticated client per server,
-//! realm and principal, its token cached. Demo tables are planned but not applied yet.
+//! realm and principal, its token cached. Tables are filled with Apache Iceberg Rust
+//! (see [`table`]).
 
 mod catalog;
 mod catalog_role;
@@ -17,7 +18,7 @@ mod namespace;
 mod principal;
 mod principal_role;
 mod principal_role_assignment;
-mod table;
+pub mod table;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +32,7 @@ pub use principal_role::{PolarisPrincipalRole, PrincipalRoleSpec, RoleState};
 pub use principal_role_assignment::{
     AssignmentState, PolarisPrincipalRoleAssignment, PrincipalRoleAssignmentSpec,
 };
-pub use table::{PolarisTable, TableSpec};
+pub use table::{Dataset, PolarisTable, TableSpec, TableState, TableStorage};
 
 use crate::secret::SecretSpec;
 
@@ -48,6 +49,3 @@ pub struct Connection {
     /// OAuth2 client secret, by reference.
     pub client_secret: SecretSpec,
 }
-
-/// The field of every Polaris spec holding its [`Connection`] (not shown in plans).
-pub(crate) const CONNECTION: Option<&str> = Some("polaris");

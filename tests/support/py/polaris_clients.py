@@ -7,6 +7,9 @@ with exit code 0, so that a test can assert a refusal; anything else unexpected 
   pyiceberg-write ARGS   pyiceberg 0.12 RestCatalog with the seed's settings: create the
                          namespace (if missing) and the table, append rows, read them back
   pyiceberg-read ARGS    load the table and read its rows
+  pyiceberg-append ARGS  append the table's first row to it again (a write forge did not make)
+  pyiceberg-stats ARGS   load the table, count its rows, and average ARGS["column"] over the
+                         rows where ARGS["where"] (a pyiceberg row filter) holds
   duck ARGS              duckdb 1.5.5 + iceberg extension: ATTACH the catalog as the seed's
                          `catalog query` does and run ARGS["sql"]
 
@@ -93,6 +96,38 @@ def pyiceberg_read(a):
     print(json.dumps(out))
 
 
+def pyiceberg_append(a):
+    table = rest_catalog(a).load_table(f'{a["namespace"]}.{a["table"]}')
+    table.append(table.scan(limit=1).to_arrow())
+    print(json.dumps({"ok": True, "rows": table.scan().to_arrow().num_rows}))
+
+
+def pyiceberg_stats(a):
+    table = rest_catalog(a).load_table(f'{a["namespace"]}.{a["table"]}')
+    rows = table.scan().to_arrow().num_rows
+    values = [
+        v
+        for v in table.scan(row_filter=a["where"], selected_fields=(a["column"],))
+        .to_arrow()
+        .column(a["column"])
+        .to_pylist()
+        if v is not None
+    ]
+    snapshot = table.current_snapshot()
+    print(
+        json.dumps(
+            {
+                "ok": True,
+                "rows": rows,
+                "matching": len(values),
+                "avg": sum(values) / len(values) if values else None,
+                "operation": snapshot.summary.operation.value if snapshot else None,
+                "snapshots": len(table.metadata.snapshots),
+            }
+        )
+    )
+
+
 def duck(a):
     import duckdb
 
@@ -124,6 +159,12 @@ def duck(a):
 
 
 if __name__ == "__main__":
-    {"pyiceberg-write": pyiceberg_write, "pyiceberg-read": pyiceberg_read, "duck": duck}[sys.argv[1]](
+    {
+        "pyiceberg-write": pyiceberg_write,
+        "pyiceberg-read": pyiceberg_read,
+        "pyiceberg-append": pyiceberg_append,
+        "pyiceberg-stats": pyiceberg_stats,
+        "duck": duck,
+    }[sys.argv[1]](
         json.loads(sys.argv[2])
     )
