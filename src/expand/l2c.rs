@@ -20,6 +20,7 @@ use crate::providers::aws::{
 };
 use crate::providers::l2c::{L2cTable, Side, TableSpec};
 use crate::providers::polaris::PolarisTable;
+use crate::providers::snowflake::names::address_part;
 use crate::providers::snowflake::{
     CatalogIntegrationSpec, Connection, DatabaseSpec, ExternalVolumeSpec, IcebergTableSpec,
     RoleSpec, SchemaSpec, SnowflakeCatalogIntegration, SnowflakeDatabase, SnowflakeExternalVolume,
@@ -261,11 +262,27 @@ impl Expander<'_> {
             .clone()
             .unwrap_or_else(|| d::SNOWFLAKE_SCHEMA.into());
         let span = c.name.span;
+        for (key, what, value) in [
+            ("admin_role", "role", Some(&conn.admin_role)),
+            ("database", "database", Some(&db)),
+            ("schema", "schema", Some(&schema)),
+            ("user", "user", s.user.as_ref()),
+        ] {
+            if let Some(v) = value {
+                let at = self.value_span(&["l2c", "snowflake", key]).unwrap_or(span);
+                self.snowflake_name(what, v, at);
+            }
+        }
+        self.snowflake_name("external volume, integration and role", &sf, span);
         let volume_spec = ExternalVolumeSpec {
             snowflake: conn.clone(),
             name: sf.clone(),
             bucket: bucket.clone(),
             role_arn: role.as_ref().map(|r| r.attr("arn")).unwrap_or_default(),
+            external_id: role
+                .as_ref()
+                .map(|r| r.attr("external_id"))
+                .unwrap_or_default(),
         };
         let vol = self.declare::<SnowflakeExternalVolume>(
             &sf,
@@ -302,14 +319,14 @@ impl Expander<'_> {
             snowflake: conn.clone(),
             name: db.clone(),
         };
-        let dbr = self.declare::<SnowflakeDatabase>(&db, db_spec, span, vec![]);
+        let dbr = self.declare::<SnowflakeDatabase>(&address_part(&db), db_spec, span, vec![]);
         let schema_spec = SchemaSpec {
             snowflake: conn.clone(),
             database: db.clone(),
             name: schema.clone(),
         };
         let sch = self.declare::<SnowflakeSchema>(
-            &format!("{db}.{schema}"),
+            &format!("{}.{}", address_part(&db), address_part(&schema)),
             schema_spec,
             span,
             dbr.iter().map(Addr::dep).collect(),
@@ -333,6 +350,7 @@ impl Expander<'_> {
                 sync.namespace.to_uppercase().replace(['.', '-'], "_"),
                 sync.table.to_uppercase().replace('-', "_")
             );
+            self.snowflake_name("table", &sf_table, sync.span);
             let mut deps: Vec<_> = sf_role.iter().map(Addr::dep).collect();
             deps.extend(trust.iter().map(Addr::dep));
             deps.extend(sync.addr.iter().map(Addr::dep));
@@ -350,8 +368,43 @@ impl Expander<'_> {
                     .map(|a| a.attr("metadata_file_path"))
                     .unwrap_or_default(),
             };
-            let name = format!("{db}.{schema}.{sf_table}");
+            let name = format!(
+                "{}.{}.{}",
+                address_part(&db),
+                address_part(&schema),
+                address_part(&sf_table)
+            );
             self.declare::<SnowflakeIcebergTable>(&name, spec, sync.span, deps);
         }
+    }
+}
+
+impl Expander<'_> {
+    /// Checks a name by Snowflake's identifier rules (see
+    /// [`crate::providers::snowflake::names`]); a name Snowflake cannot hold is reported at
+    /// `span`, so it shows at plan time instead of as a failed statement.
+    fn snowflake_name(&mut self, what: &str, name: &str, span: Span) {
+        if let Err(why) = crate::providers::snowflake::names::resolve(name) {
+            self.problem(
+                Problem::new(
+                    ProblemKind::InvalidValue,
+                    format!("`{name}` is not a valid Snowflake {what} name: {why}"),
+                    Some(span),
+                    "Snowflake would refuse this name",
+                )
+                .with_help(
+                    "Snowflake names are 1 to 255 characters without control characters; `name` is read as NAME, `'\"name\"'` keeps its case",
+                ),
+            );
+        }
+    }
+
+    /// The span of the value at `path` (e.g. `["l2c", "snowflake", "database"]`).
+    fn value_span(&self, path: &[&str]) -> Option<Span> {
+        let segs: Vec<crate::config::tree::PathSeg> = path
+            .iter()
+            .map(|k| crate::config::tree::PathSeg::Key(k.to_string()))
+            .collect();
+        self.tree.at_path(&segs).map(|n| n.span)
     }
 }

@@ -43,11 +43,14 @@ pub fn registry() -> Registry {
     r.register(polaris::PolarisNamespace::new(polaris.clone()));
     r.register(l2c::L2cTable::new(polaris.clone()));
     r.register(polaris::PolarisTable::new(polaris.clone()));
-    r.register_planned::<snowflake::SnowflakeExternalVolume>();
-    r.register_planned::<snowflake::SnowflakeCatalogIntegration>();
-    r.register_planned::<snowflake::SnowflakeDatabase>();
-    r.register_planned::<snowflake::SnowflakeSchema>();
-    r.register_planned::<snowflake::SnowflakeRole>();
+    let snowflake = snowflake::client::Clients::new();
+    r.register(snowflake::SnowflakeExternalVolume::new(snowflake.clone()));
+    r.register(snowflake::SnowflakeCatalogIntegration::new(
+        snowflake.clone(),
+    ));
+    r.register(snowflake::SnowflakeDatabase::new(snowflake.clone()));
+    r.register(snowflake::SnowflakeSchema::new(snowflake.clone()));
+    r.register(snowflake::SnowflakeRole::new(snowflake.clone()));
     r.register_planned::<snowflake::SnowflakeIcebergTable>();
     r
 }

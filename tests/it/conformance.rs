@@ -453,3 +453,118 @@ async fn iam_kinds_on_moto() {
     };
     conforms(&IamRoleTrust::default(), dir.path(), &name, trust).await;
 }
+
+/// The Snowflake kinds on the emulator, through a `connections.toml` of the test's own
+/// (key-pair auth). The role's grants need its database, schema, volume and integration,
+/// so those are made first and dropped last.
+#[tokio::test]
+async fn snowflake_kinds_on_the_emulator() {
+    use forge::provider::Action;
+    use forge::providers::snowflake::client::Clients;
+    use forge::providers::snowflake::connections::Lookup;
+    use forge::providers::snowflake::{
+        CatalogIntegrationSpec, Connection, DatabaseSpec, ExternalVolumeSpec, RoleSpec, SchemaSpec,
+        SnowflakeCatalogIntegration, SnowflakeDatabase, SnowflakeExternalVolume, SnowflakeRole,
+        SnowflakeSchema,
+    };
+    let emu = crate::support::snowflake::snowflake();
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        "connections.toml",
+        &format!(
+            "[emu]\naccount = \"{}\"\nuser = \"{}\"\nhost = \"127.0.0.1\"\nport = {}\nprotocol = \"http\"\nauthenticator = \"SNOWFLAKE_JWT\"\nprivate_key_file = \"{}\"\n",
+            emu.account,
+            emu.user,
+            emu.port,
+            emu.private_key.display()
+        ),
+    );
+    let clients = Clients::with_lookup(Lookup::in_dir(dir.path()));
+    let conn = Connection {
+        connection: Some("emu".into()),
+        admin_role: "ACCOUNTADMIN".into(),
+    };
+    let base = unique("CONF_SF").replace('-', "_");
+    let cx = ctx(dir.path());
+
+    let volume = SnowflakeExternalVolume::new(clients.clone());
+    let volume_spec = ExternalVolumeSpec {
+        snowflake: conn.clone(),
+        name: base.clone(),
+        bucket: base.to_lowercase().replace('_', "-"),
+        role_arn: "arn:aws:iam::123456789012:role/conformance".into(),
+        external_id: "forge-conformance".into(),
+    };
+    conforms(&volume, dir.path(), &base, volume_spec.clone()).await;
+    let integration = SnowflakeCatalogIntegration::new(clients.clone());
+    let integration_spec = CatalogIntegrationSpec {
+        snowflake: conn.clone(),
+        name: base.clone(),
+    };
+    conforms(&integration, dir.path(), &base, integration_spec.clone()).await;
+    let database = SnowflakeDatabase::new(clients.clone());
+    let database_spec = DatabaseSpec {
+        snowflake: conn.clone(),
+        name: format!("{base}_DB"),
+    };
+    conforms(&database, dir.path(), &base, database_spec.clone()).await;
+
+    // What the schema and the role need, made for them.
+    let made_db = database
+        .apply(&cx, &base, &database_spec, None, Action::Create)
+        .await
+        .expect("database for the schema");
+    let schema = SnowflakeSchema::new(clients.clone());
+    let schema_spec = SchemaSpec {
+        snowflake: conn.clone(),
+        database: database_spec.name.clone(),
+        name: "L2C".into(),
+    };
+    conforms(&schema, dir.path(), &base, schema_spec.clone()).await;
+    let made_schema = schema
+        .apply(&cx, &base, &schema_spec, None, Action::Create)
+        .await
+        .expect("schema for the role");
+    let made_volume = volume
+        .apply(&cx, &base, &volume_spec, None, Action::Create)
+        .await
+        .expect("volume for the role");
+    let made_integration = integration
+        .apply(&cx, &base, &integration_spec, None, Action::Create)
+        .await
+        .expect("integration for the role");
+    let role_spec = RoleSpec {
+        snowflake: conn.clone(),
+        name: base.clone(),
+        user: None,
+        database: database_spec.name.clone(),
+        schema: "L2C".into(),
+        external_volume: base.clone(),
+        catalog_integration: base.clone(),
+    };
+    conforms(
+        &SnowflakeRole::new(clients.clone()),
+        dir.path(),
+        &base,
+        role_spec,
+    )
+    .await;
+
+    integration
+        .delete(&cx, &base, &integration_spec, &made_integration)
+        .await
+        .expect("drop the integration");
+    volume
+        .delete(&cx, &base, &volume_spec, &made_volume)
+        .await
+        .expect("drop the volume");
+    schema
+        .delete(&cx, &base, &schema_spec, &made_schema)
+        .await
+        .expect("drop the schema");
+    database
+        .delete(&cx, &base, &database_spec, &made_db)
+        .await
+        .expect("drop the database");
+}

@@ -18,6 +18,7 @@ mod polaris_tables;
 mod query;
 mod recovery;
 mod s3;
+mod snowflake;
 mod snowflake_emulator;
 mod stack;
 mod sync;

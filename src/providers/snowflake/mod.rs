@@ -1,25 +1,38 @@
 //! Snowflake: the objects that expose migrated Iceberg tables — external volume, catalog
-//! integration, database, schema, a least-privilege role, and the Iceberg tables. Each
-//! spec names the account through a [`Connection`] (a Snowflake CLI connection).
+//! integration, database, schema, a least-privilege role — and the operations on the
+//! Iceberg tables themselves ([`iceberg_table`]). Each spec names the account through a
+//! [`Connection`] (a Snowflake CLI connection, see [`connections`]).
 //!
-//! This version plans them but cannot apply them yet.
+//! Everything goes through one [`client::Client`] per connection (Snowflake's SQL API v2),
+//! shared by the kinds through [`client::Clients`]; the SQL comes from the templates in
+//! `templates/snowflake/` ([`sql`]), every name checked and quoted ([`names`]). Account-level objects are
+//! made by the connection's admin role (`l2c.snowflake.admin_role`); tables by the
+//! least-privilege role. Nothing is ever `CREATE OR REPLACE`d (that drops grants):
+//! creates are `IF NOT EXISTS` and read back, so a run interrupted after a create
+//! converges, and drops are `IF EXISTS`.
 
 mod catalog_integration;
+pub mod client;
+mod common;
 pub mod connections;
 mod database;
 mod external_volume;
-mod iceberg_table;
+pub mod iceberg_table;
+pub mod names;
 mod role;
 mod schema;
+pub mod sql;
 
 use serde::{Deserialize, Serialize};
 
-pub use catalog_integration::{CatalogIntegrationSpec, SnowflakeCatalogIntegration};
-pub use database::{DatabaseSpec, SnowflakeDatabase};
-pub use external_volume::{ExternalVolumeSpec, SnowflakeExternalVolume};
-pub use iceberg_table::{IcebergTableSpec, SnowflakeIcebergTable};
-pub use role::{RoleSpec, SnowflakeRole};
-pub use schema::{SchemaSpec, SnowflakeSchema};
+pub use catalog_integration::{
+    CatalogIntegrationSpec, CatalogIntegrationState, SnowflakeCatalogIntegration,
+};
+pub use database::{DatabaseSpec, DatabaseState, SnowflakeDatabase};
+pub use external_volume::{ExternalVolumeSpec, ExternalVolumeState, SnowflakeExternalVolume};
+pub use iceberg_table::{IcebergTableSpec, Registered, SnowflakeIcebergTable, TableRef};
+pub use role::{RoleSpec, RoleState, SnowflakeRole};
+pub use schema::{SchemaSpec, SchemaState, SnowflakeSchema};
 
 /// Which Snowflake account and as whom: a connection of `~/.snowflake/connections.toml`
 /// (the default one when `None`) and the role for account-level objects.
@@ -34,7 +47,7 @@ pub struct Connection {
 /// The field of every Snowflake spec holding its [`Connection`] (not shown in plans).
 pub(crate) const CONNECTION: Option<&str> = Some("snowflake");
 
-/// Checks at plan time that the connection forge.yaml names exists.
+/// Checks at plan time that the connection forge.yaml names exists and can be used.
 pub(crate) fn check_connection(conn: &Connection) -> Result<(), crate::provider::ProviderError> {
     connections::check(&connections::Lookup::from_env(), conn.connection.as_deref()).map(|_| ())
 }

@@ -1,0 +1,1 @@
+DESC CATALOG INTEGRATION {{ name | ident }}

@@ -1,0 +1,1 @@
+DESC EXTERNAL VOLUME {{ name | ident }}

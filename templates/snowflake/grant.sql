@@ -1,0 +1,1 @@
+GRANT {{ privilege | keyword }} ON {{ object_type | keyword }} {{ object | qualified }} TO ROLE {{ role | ident }}

@@ -1,0 +1,1 @@
+GRANT ROLE {{ role | ident }} TO USER {{ user | ident }}

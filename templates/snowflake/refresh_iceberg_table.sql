@@ -1,0 +1,1 @@
+ALTER ICEBERG TABLE {{ [database, schema, name] | qualified }} REFRESH {{ metadata_file_path | lit }}

@@ -1,0 +1,1 @@
+REVOKE {{ privilege | keyword }} ON {{ object_type | keyword }} {{ object | qualified }} FROM ROLE {{ role | ident }}

@@ -1,0 +1,1 @@
+REVOKE ROLE {{ role | ident }} FROM USER {{ user | ident }}

@@ -1,0 +1,1 @@
+SHOW GRANTS ON {{ object_type | keyword }} {{ object | qualified }}

@@ -1,0 +1,1 @@
+SHOW ICEBERG TABLES LIKE {{ name | lit }} IN SCHEMA {{ [database, schema] | qualified }}

@@ -1,0 +1,1 @@
+SHOW SCHEMAS {% if name is defined %}LIKE {{ name | lit }} {% endif %}IN DATABASE {{ database | ident }}
