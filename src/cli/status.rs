@@ -9,6 +9,7 @@ use super::global::Global;
 use super::{Error, StatusArgs, exit};
 use crate::engine::{Mode, PlanRequest};
 use crate::provider::Kind;
+use crate::providers::l2c::source::version_of;
 use crate::providers::l2c::status::{Point, TableStatus, status};
 use crate::providers::l2c::{L2cTable, TableState, bytes_words};
 
@@ -55,6 +56,7 @@ pub async fn run(g: &Global, args: StatusArgs) -> Result<i32, Error> {
                     synced: None,
                     pending: Default::default(),
                     rewritten: Default::default(),
+                    registered: None,
                 });
             status(c.addr.name(), &state)
         })
@@ -100,8 +102,8 @@ fn render(rows: &[TableStatus], notes: &[String]) -> String {
     let mut out = String::new();
     let w = rows.iter().map(|r| r.table.len()).max().unwrap_or(5).max(5);
     out.push_str(&format!(
-        "{:<w$}  {:<22}  {:<32}  {:<32}  {}\n",
-        "TABLE", "STANDING", "SOURCE", "COPY", "A SYNC WOULD"
+        "{:<w$}  {:<22}  {:<32}  {:<32}  {:<10}  {}\n",
+        "TABLE", "STANDING", "SOURCE", "COPY", "SNOWFLAKE", "A SYNC WOULD"
     ));
     for r in rows {
         let work = if r.pending_objects + r.pending_rewrites == 0 {
@@ -114,12 +116,17 @@ fn render(rows: &[TableStatus], notes: &[String]) -> String {
                 r.pending_rewrites
             )
         };
+        let registered = r.registered.as_deref().map_or_else(
+            || "-".to_string(),
+            |m| version_of(m).map_or_else(|| "?".into(), |v| format!("v{v}")),
+        );
         out.push_str(&format!(
-            "{:<w$}  {:<22}  {:<32}  {:<32}  {}\n",
+            "{:<w$}  {:<22}  {:<32}  {:<32}  {:<10}  {}\n",
             r.table,
             r.standing.words(),
             point(&r.source),
             point(&r.synced),
+            registered,
             work
         ));
     }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Addr, Expander, NameRule};
+use super::{Addr, Dep, Expander, NameRule};
 use crate::config::defaults as d;
 use crate::config::model::Catalog;
 use crate::config::naming::bucket_name_problem;
@@ -22,9 +22,9 @@ use crate::providers::l2c::{L2cTable, Side, TableSpec};
 use crate::providers::polaris::PolarisTable;
 use crate::providers::snowflake::names::address_part;
 use crate::providers::snowflake::{
-    CatalogIntegrationSpec, Connection, DatabaseSpec, ExternalVolumeSpec, IcebergTableSpec,
-    RoleSpec, SchemaSpec, SnowflakeCatalogIntegration, SnowflakeDatabase, SnowflakeExternalVolume,
-    SnowflakeIcebergTable, SnowflakeRole, SnowflakeSchema,
+    CatalogIntegrationSpec, Connection, DatabaseSpec, ExternalVolumeSpec, RoleSpec, SchemaSpec,
+    SnowflakeCatalogIntegration, SnowflakeDatabase, SnowflakeExternalVolume, SnowflakeRole,
+    SnowflakeSchema, TableRef,
 };
 
 /// One table to migrate: catalog, namespace, table, and where the user named it.
@@ -33,14 +33,6 @@ struct Migrated {
     namespace: String,
     table: String,
     span: Option<Span>,
-}
-
-/// A table's sync, declared: its address and what the Snowflake table needs of it.
-struct Synced {
-    addr: Option<Addr<L2cTable>>,
-    namespace: String,
-    table: String,
-    span: Span,
 }
 
 impl Expander<'_> {
@@ -173,7 +165,7 @@ impl Expander<'_> {
             store: aws.clone(),
             tags: tags.clone(),
             versioning: Some(true),
-            force_destroy: false,
+            force_destroy: l2c.aws.force_destroy,
         };
         let b = self.declare::<S3Bucket>(&bucket, bucket_spec, bspan, vec![]);
         let policy_spec = IamPolicySpec {
@@ -200,6 +192,112 @@ impl Expander<'_> {
             c.name.span,
             policy.iter().map(Addr::dep).collect(),
         );
+        // Snowflake first: each table's registration depends on its volume, trust and role.
+        let sf_target = match &l2c.snowflake {
+            None => None,
+            Some(s) => {
+                let conn = Connection {
+                    connection: s.connection.clone(),
+                    admin_role: s.admin_role.clone().unwrap_or_else(|| d::ADMIN_ROLE.into()),
+                };
+                let db = s.database.clone().unwrap_or_else(|| sf.clone());
+                let schema = s
+                    .schema
+                    .clone()
+                    .unwrap_or_else(|| d::SNOWFLAKE_SCHEMA.into());
+                let span = c.name.span;
+                for (key, what, value) in [
+                    ("admin_role", "role", Some(&conn.admin_role)),
+                    ("database", "database", Some(&db)),
+                    ("schema", "schema", Some(&schema)),
+                    ("user", "user", s.user.as_ref()),
+                ] {
+                    if let Some(v) = value {
+                        let at = self.value_span(&["l2c", "snowflake", key]).unwrap_or(span);
+                        self.snowflake_name(what, v, at);
+                    }
+                }
+                self.snowflake_name("external volume, integration and role", &sf, span);
+                let volume_spec = ExternalVolumeSpec {
+                    snowflake: conn.clone(),
+                    name: sf.clone(),
+                    bucket: bucket.clone(),
+                    role_arn: role.as_ref().map(|r| r.attr("arn")).unwrap_or_default(),
+                    external_id: role
+                        .as_ref()
+                        .map(|r| r.attr("external_id"))
+                        .unwrap_or_default(),
+                };
+                let vol = self.declare::<SnowflakeExternalVolume>(
+                    &sf,
+                    volume_spec,
+                    span,
+                    role.iter().map(Addr::dep).collect(),
+                );
+                // The role's trust can name Snowflake's IAM user only once the volume exists.
+                let trust_spec = IamRoleTrustSpec {
+                    aws: aws.clone(),
+                    role: base.clone(),
+                    iam_user_arn: vol
+                        .as_ref()
+                        .map(|v| v.attr("iam_user_arn"))
+                        .unwrap_or_default(),
+                    external_id: vol
+                        .as_ref()
+                        .map(|v| v.attr("external_id"))
+                        .unwrap_or_default(),
+                };
+                let trust = self.declare::<IamRoleTrust>(
+                    &base,
+                    trust_spec,
+                    span,
+                    vol.iter().map(Addr::dep).collect(),
+                );
+                let integration_spec = CatalogIntegrationSpec {
+                    snowflake: conn.clone(),
+                    name: sf.clone(),
+                };
+                let integ = self.declare::<SnowflakeCatalogIntegration>(
+                    &sf,
+                    integration_spec,
+                    span,
+                    vec![],
+                );
+                let db_spec = DatabaseSpec {
+                    snowflake: conn.clone(),
+                    name: db.clone(),
+                };
+                let dbr =
+                    self.declare::<SnowflakeDatabase>(&address_part(&db), db_spec, span, vec![]);
+                let schema_spec = SchemaSpec {
+                    snowflake: conn.clone(),
+                    database: db.clone(),
+                    name: schema.clone(),
+                };
+                let sch = self.declare::<SnowflakeSchema>(
+                    &format!("{}.{}", address_part(&db), address_part(&schema)),
+                    schema_spec,
+                    span,
+                    dbr.iter().map(Addr::dep).collect(),
+                );
+                let mut role_deps: Vec<_> = vol.iter().map(Addr::dep).collect();
+                role_deps.extend(integ.iter().map(Addr::dep));
+                role_deps.extend(sch.iter().map(Addr::dep));
+                let role_spec = RoleSpec {
+                    snowflake: conn.clone(),
+                    name: sf.clone(),
+                    user: s.user.clone(),
+                    database: db.clone(),
+                    schema: schema.clone(),
+                    external_volume: sf.clone(),
+                    catalog_integration: sf.clone(),
+                };
+                let sf_role = self.declare::<SnowflakeRole>(&sf, role_spec, span, role_deps);
+                let mut deps: Vec<Dep> = sf_role.iter().map(Addr::dep).collect();
+                deps.extend(trust.iter().map(Addr::dep));
+                Some((conn, db, schema, deps))
+            }
+        };
         // Copy each table to the bucket (smart sync, paths rewritten).
         // The source is the catalog's own store (the stack's RustFS unless it names one).
         let local_store = self
@@ -214,7 +312,6 @@ impl Expander<'_> {
             .map(|t| format!("{}/{}/{}", t.catalog.value, t.namespace.value, t.name.value))
             .collect();
         let (polaris, polaris_deps) = self.polaris_connection();
-        let mut syncs = Vec::new();
         for t in tables {
             let name = format!("{}/{}/{}", t.catalog, t.namespace, t.table);
             let mut deps: Vec<_> = b.iter().map(Addr::dep).collect();
@@ -229,7 +326,28 @@ impl Expander<'_> {
                     None => table.dep(),
                 });
             }
+            let mut snowflake = None;
+            if let Some((conn, db, schema, sf_deps)) = &sf_target {
+                // `<NS>_<TABLE>` in the L2C schema, as the replaced tool named them.
+                let sf_table = format!(
+                    "{}_{}",
+                    t.namespace.to_uppercase().replace(['.', '-'], "_"),
+                    t.table.to_uppercase().replace('-', "_")
+                );
+                self.snowflake_name("table", &sf_table, t.span.unwrap_or(c.name.span));
+                deps.extend(sf_deps.iter().cloned());
+                snowflake = Some(TableRef {
+                    connection: conn.clone(),
+                    database: db.clone(),
+                    schema: schema.clone(),
+                    name: sf_table,
+                    role: sf.clone(),
+                    external_volume: sf.clone(),
+                    catalog_integration: sf.clone(),
+                });
+            }
             let spec = TableSpec {
+                snowflake,
                 polaris: polaris.clone(),
                 source: Side {
                     bucket: local_bucket.clone(),
@@ -244,137 +362,7 @@ impl Expander<'_> {
                 table: t.table.clone(),
             };
             let span = t.span.unwrap_or(c.name.span);
-            syncs.push(Synced {
-                addr: self.declare::<L2cTable>(&name, spec, span, deps),
-                namespace: t.namespace.clone(),
-                table: t.table.clone(),
-                span,
-            });
-        }
-        let Some(s) = &l2c.snowflake else { return };
-        let conn = Connection {
-            connection: s.connection.clone(),
-            admin_role: s.admin_role.clone().unwrap_or_else(|| d::ADMIN_ROLE.into()),
-        };
-        let db = s.database.clone().unwrap_or_else(|| sf.clone());
-        let schema = s
-            .schema
-            .clone()
-            .unwrap_or_else(|| d::SNOWFLAKE_SCHEMA.into());
-        let span = c.name.span;
-        for (key, what, value) in [
-            ("admin_role", "role", Some(&conn.admin_role)),
-            ("database", "database", Some(&db)),
-            ("schema", "schema", Some(&schema)),
-            ("user", "user", s.user.as_ref()),
-        ] {
-            if let Some(v) = value {
-                let at = self.value_span(&["l2c", "snowflake", key]).unwrap_or(span);
-                self.snowflake_name(what, v, at);
-            }
-        }
-        self.snowflake_name("external volume, integration and role", &sf, span);
-        let volume_spec = ExternalVolumeSpec {
-            snowflake: conn.clone(),
-            name: sf.clone(),
-            bucket: bucket.clone(),
-            role_arn: role.as_ref().map(|r| r.attr("arn")).unwrap_or_default(),
-            external_id: role
-                .as_ref()
-                .map(|r| r.attr("external_id"))
-                .unwrap_or_default(),
-        };
-        let vol = self.declare::<SnowflakeExternalVolume>(
-            &sf,
-            volume_spec,
-            span,
-            role.iter().map(Addr::dep).collect(),
-        );
-        // The role's trust can name Snowflake's IAM user only once the volume exists.
-        let trust_spec = IamRoleTrustSpec {
-            aws: aws.clone(),
-            role: base.clone(),
-            iam_user_arn: vol
-                .as_ref()
-                .map(|v| v.attr("iam_user_arn"))
-                .unwrap_or_default(),
-            external_id: vol
-                .as_ref()
-                .map(|v| v.attr("external_id"))
-                .unwrap_or_default(),
-        };
-        let trust = self.declare::<IamRoleTrust>(
-            &base,
-            trust_spec,
-            span,
-            vol.iter().map(Addr::dep).collect(),
-        );
-        let integration_spec = CatalogIntegrationSpec {
-            snowflake: conn.clone(),
-            name: sf.clone(),
-        };
-        let integ =
-            self.declare::<SnowflakeCatalogIntegration>(&sf, integration_spec, span, vec![]);
-        let db_spec = DatabaseSpec {
-            snowflake: conn.clone(),
-            name: db.clone(),
-        };
-        let dbr = self.declare::<SnowflakeDatabase>(&address_part(&db), db_spec, span, vec![]);
-        let schema_spec = SchemaSpec {
-            snowflake: conn.clone(),
-            database: db.clone(),
-            name: schema.clone(),
-        };
-        let sch = self.declare::<SnowflakeSchema>(
-            &format!("{}.{}", address_part(&db), address_part(&schema)),
-            schema_spec,
-            span,
-            dbr.iter().map(Addr::dep).collect(),
-        );
-        let mut role_deps: Vec<_> = vol.iter().map(Addr::dep).collect();
-        role_deps.extend(integ.iter().map(Addr::dep));
-        role_deps.extend(sch.iter().map(Addr::dep));
-        let role_spec = RoleSpec {
-            snowflake: conn.clone(),
-            name: sf.clone(),
-            user: s.user.clone(),
-            database: db.clone(),
-            schema: schema.clone(),
-            external_volume: sf.clone(),
-            catalog_integration: sf.clone(),
-        };
-        let sf_role = self.declare::<SnowflakeRole>(&sf, role_spec, span, role_deps);
-        for sync in syncs {
-            let sf_table = format!(
-                "{}_{}",
-                sync.namespace.to_uppercase().replace(['.', '-'], "_"),
-                sync.table.to_uppercase().replace('-', "_")
-            );
-            self.snowflake_name("table", &sf_table, sync.span);
-            let mut deps: Vec<_> = sf_role.iter().map(Addr::dep).collect();
-            deps.extend(trust.iter().map(Addr::dep));
-            deps.extend(sync.addr.iter().map(Addr::dep));
-            let spec = IcebergTableSpec {
-                snowflake: conn.clone(),
-                database: db.clone(),
-                schema: schema.clone(),
-                name: sf_table.clone(),
-                role: sf.clone(),
-                external_volume: sf.clone(),
-                catalog_integration: sf.clone(),
-                metadata_file_path: sync
-                    .addr
-                    .as_ref()
-                    .map(|a| a.attr("metadata_file_path"))
-                    .unwrap_or_default(),
-            };
-            let name = format!(
-                "{}.{}.{}",
-                address_part(&db),
-                address_part(&schema),
-                address_part(&sf_table)
-            );
-            self.declare::<SnowflakeIcebergTable>(&name, spec, sync.span, deps);
+            self.declare::<L2cTable>(&name, spec, span, deps);
         }
     }
 }

@@ -41,9 +41,9 @@ pub fn registry() -> Registry {
     r.register(polaris::PolarisCatalogRoleAssignment::new(polaris.clone()));
     r.register(polaris::PolarisGrants::new(polaris.clone()));
     r.register(polaris::PolarisNamespace::new(polaris.clone()));
-    r.register(l2c::L2cTable::new(polaris.clone()));
     r.register(polaris::PolarisTable::new(polaris.clone()));
     let snowflake = snowflake::client::Clients::new();
+    r.register(l2c::L2cTable::new(polaris.clone(), snowflake.clone()));
     r.register(snowflake::SnowflakeExternalVolume::new(snowflake.clone()));
     r.register(snowflake::SnowflakeCatalogIntegration::new(
         snowflake.clone(),
@@ -51,6 +51,5 @@ pub fn registry() -> Registry {
     r.register(snowflake::SnowflakeDatabase::new(snowflake.clone()));
     r.register(snowflake::SnowflakeSchema::new(snowflake.clone()));
     r.register(snowflake::SnowflakeRole::new(snowflake.clone()));
-    r.register_planned::<snowflake::SnowflakeIcebergTable>();
     r
 }

@@ -28,9 +28,12 @@ fn plan_on_the_example_prints_the_full_plan_without_any_server() {
         run.stdout
             .contains("# polaris_catalog.polardb will be created")
     );
-    assert!(run.stdout.contains(
-        "# snowflake_iceberg_table.TESTER_POLARIS_DEV_POLARDB.L2C.WILDLIFE_PENGUINS will be created"
-    ));
+    assert!(
+        run.stdout
+            .contains("# l2c_table.polardb/wildlife/penguins will be created"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains("s3_bucket \"tester-polaris-dev-polardb\""),
@@ -39,7 +42,7 @@ fn plan_on_the_example_prints_the_full_plan_without_any_server() {
     assert!(
         run.stdout
             .trim_end()
-            .ends_with("Plan: 27 to add, 0 to change, 0 to destroy."),
+            .ends_with("Plan: 26 to add, 0 to change, 0 to destroy."),
         "{}",
         run.stdout
     );
@@ -95,11 +98,11 @@ fn json_output_is_one_object_per_line_in_terraforms_shape() {
         .iter()
         .filter(|l| l["type"] == "planned_change")
         .collect();
-    assert_eq!(planned.len(), 27);
+    assert_eq!(planned.len(), 26);
     assert_eq!(planned[0]["change"]["action"], "create");
     let summary = lines.last().expect("summary");
     assert_eq!(summary["type"], "change_summary");
-    assert_eq!(summary["changes"]["add"], 27);
+    assert_eq!(summary["changes"]["add"], 26);
     // Config errors become diagnostics with a file range.
     let bad = Project::new("buckets:\n  - nam: x\n");
     let run = bad.run(&["plan", "--json"]).expect_code(1);

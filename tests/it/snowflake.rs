@@ -13,8 +13,8 @@
 //! the statement twice, signs an expired JWT again and polls a 202; a database holding
 //! someone else's schema is not dropped.
 //!
-//! The L2C tables themselves (`l2c_table`, `snowflake_iceberg_table`) are left out with
-//! `--target`: they need a source catalog, and the Iceberg table kind is not implemented.
+//! The L2C tables themselves (`l2c_table`) are left out with `--target`: they need a
+//! source catalog (`tests/it/l2c_snowflake.rs` runs the whole migration with one).
 
 use std::path::Path;
 

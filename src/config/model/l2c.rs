@@ -34,6 +34,10 @@ pub struct AwsTarget {
     /// Bucket name (default `<prefix>-<project>-<catalog>`).
     #[serde(default)]
     pub bucket: Option<Located<String>>,
+    /// Let `forge destroy` delete the bucket with every object version in it (default
+    /// `false`: a full destroy removes the tables' objects and keeps the bucket).
+    #[serde(default)]
+    pub force_destroy: bool,
 }
 
 /// Snowflake connection, roles and target database.

@@ -4,11 +4,15 @@
 //! location (Snowflake refuses metadata outside its volume). A copy that fails the check
 //! is never registered or refreshed, so Snowflake never reads a half-copied table.
 
+use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 
 use crate::iceberg::{RewriteError, referenced};
 use crate::providers::aws::sync::{self, Listing, Location, SyncError};
 use crate::providers::retry::Backoff;
+
+/// Manifests read at once.
+const MANIFEST_READS: usize = 16;
 
 /// What the check looked at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -162,13 +166,23 @@ pub async fn check(
             .map(|p| Ok((rel(p)?, None)))
             .collect::<Result<_, IntegrityError>>()?,
     };
+    // The manifests are read a few at a time: a table with many snapshots has many, and
+    // each read is a round trip.
+    for (m, want) in &manifests {
+        look(m.clone(), *want, &listing);
+    }
+    let present: Vec<String> = manifests
+        .into_iter()
+        .map(|(m, _)| m)
+        .filter(|m| listing.contains_key(m))
+        .collect();
+    let read: Vec<(String, bytes::Bytes)> = stream::iter(present)
+        .map(|m: String| async move { dst.get(&m, backoff).await.map(|b| (m, b)) })
+        .buffer_unordered(MANIFEST_READS)
+        .try_collect()
+        .await?;
     let mut position_deletes = 0;
-    for (m, want) in manifests {
-        look(m.clone(), want, &listing);
-        if !listing.contains_key(&m) {
-            continue;
-        }
-        let bytes = dst.get(&m, backoff).await?;
+    for (m, bytes) in read {
         for f in referenced(&m, &bytes)? {
             position_deletes += usize::from(f.content == 1);
             look(rel(&f.path)?, Some(f.size), &listing);

@@ -3,10 +3,12 @@
 //! copies its data (smart sync) and rewrites its metadata for the new location,
 //! remembering rewritten copies so a later sync moves only what is new, and
 //! [`integrity`] checks that every file of the current snapshot arrived before anyone
-//! is told to read the copy; [`status`] says where each table stands (`forge status`).
+//! is told to read the copy; [`register`] then registers or refreshes it in Snowflake;
+//! [`status`] says where each table stands (`forge status`).
 
 pub mod integrity;
 pub mod migrate;
+pub mod register;
 pub mod source;
 pub mod status;
 mod table;

@@ -26,6 +26,9 @@ pub struct TableStatus {
     pub pending_rewrites: usize,
     /// The copy's metadata file relative to its bucket (what Snowflake reads).
     pub metadata_file_path: Option<String>,
+    /// The metadata file Snowflake's table was last registered or refreshed from (with
+    /// `l2c.snowflake`; `None`: not registered).
+    pub registered: Option<String>,
     /// Things to look at: the table's location moved (the seed's prefix-drift warning),
     /// its format version changed.
     pub warnings: Vec<String>,
@@ -96,6 +99,17 @@ pub fn status(name: &str, state: &TableState) -> TableStatus {
         (Some(_), Some(_)) => Standing::InSync,
     };
     let mut warnings = Vec::new();
+    if let (Some(d), Some(r)) = (&state.synced, &state.registered)
+        && !r.is_at(&d.metadata_file_path)
+    {
+        warnings.push(format!(
+            "Snowflake reads {} while the copy is at {}: the next apply refreshes it",
+            r.metadata_location
+                .as_deref()
+                .unwrap_or("an unknown metadata file"),
+            d.metadata_file_path
+        ));
+    }
     if let (Some(s), Some(d)) = (&state.source, &state.synced) {
         let now = split_s3(&s.location).map(|(_, k)| k);
         let then = split_s3(&d.location).map(|(_, k)| k);
@@ -121,6 +135,10 @@ pub fn status(name: &str, state: &TableState) -> TableStatus {
         pending_bytes: pending.bytes,
         pending_rewrites: pending.rewrite,
         metadata_file_path: state.synced.as_ref().map(|s| s.metadata_file_path.clone()),
+        registered: state
+            .registered
+            .as_ref()
+            .and_then(|r| r.metadata_location.clone()),
         warnings,
     }
 }
@@ -158,6 +176,7 @@ mod tests {
             synced: dst,
             pending,
             rewritten: Default::default(),
+            registered: None,
         }
     }
 

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::integrity;
 use super::migrate::{self, MigrateError, Rewritten, Work};
+use super::register::{self, Step};
 use super::source::{self, Source};
 use crate::iceberg::PathMap;
 use crate::provider::{Action, Ctx, Kind, Observed, Planned, ProviderError, Resource};
@@ -25,20 +26,24 @@ use crate::providers::aws::client::{ClientError, Clients};
 use crate::providers::aws::sync::{self, Location, Options};
 use crate::providers::polaris;
 use crate::providers::polaris::common::{Reach, reach, unavailable_or};
+use crate::providers::snowflake;
+use crate::providers::snowflake::{Registered, TableRef};
 
 /// The `l2c_table` kind.
 #[derive(Debug, Clone, Default)]
 pub struct L2cTable {
     stores: Clients,
     polaris: polaris::client::Clients,
+    snowflake: snowflake::client::Clients,
 }
 
 impl L2cTable {
-    /// The kind, sharing the Polaris clients with the Polaris kinds.
-    pub fn new(polaris: polaris::client::Clients) -> Self {
+    /// The kind, sharing the Polaris and Snowflake clients with their kinds.
+    pub fn new(polaris: polaris::client::Clients, snowflake: snowflake::client::Clients) -> Self {
         Self {
             stores: Clients::default(),
             polaris,
+            snowflake,
         }
     }
 }
@@ -58,6 +63,9 @@ pub struct TableSpec {
     pub source: Side,
     /// Where it goes (the L2C bucket).
     pub target: Side,
+    /// The Snowflake table registered from the copy (`l2c.snowflake`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snowflake: Option<TableRef>,
 }
 
 /// One end of a migration: a bucket on a store.
@@ -83,6 +91,9 @@ pub struct TableState {
     /// location: kept while their source is unchanged.
     #[serde(default)]
     pub rewritten: BTreeMap<String, Rewritten>,
+    /// The Snowflake table as Snowflake shows it (with `l2c.snowflake`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<Registered>,
 }
 
 /// A migrated copy.
@@ -222,6 +233,21 @@ pub fn bytes_words(b: u64) -> String {
     }
 }
 
+/// What Snowflake will show after the table's apply: its registration at the copy's
+/// metadata file (`None` without `l2c.snowflake` or without a source).
+fn registered_after(spec: &TableSpec, cur: Option<&TableState>) -> serde_json::Value {
+    let (Some(_), Some(src)) = (&spec.snowflake, cur.and_then(|c| c.source.as_ref())) else {
+        return serde_json::Value::Null;
+    };
+    let url =
+        split_s3(&src.metadata_location).map(|(_, k)| format!("s3://{}/{k}", spec.target.bucket));
+    let mut r = cur
+        .and_then(|c| c.registered.as_ref())
+        .map_or_else(|| json!({}), |r| json!(r));
+    r["metadata_location"] = json!(url);
+    r
+}
+
 impl L2cTable {
     async fn location(
         &self,
@@ -268,12 +294,17 @@ impl Resource for L2cTable {
         };
         let remembered = prior.map(|p| p.rewritten.clone()).unwrap_or_default();
         let synced_before = prior.and_then(|p| p.synced.clone());
+        let registered = match &spec.snowflake {
+            Some(t) => register::read(&self.snowflake, ctx, t).await?,
+            None => None,
+        };
         let Some(src) = source else {
             return Ok(Observed::Present(TableState {
                 source: None,
                 synced: synced_before,
                 pending: Pending::default(),
                 rewritten: remembered,
+                registered,
             }));
         };
         let prefix = table_prefix(&src)?;
@@ -320,6 +351,7 @@ impl Resource for L2cTable {
             synced,
             pending: Pending::of(&w),
             rewritten: remembered,
+            registered,
         }))
     }
 
@@ -341,6 +373,7 @@ impl Resource for L2cTable {
                     "bytes": counted.map(|c| c.bytes),
                 })),
                 "pending": Pending::default(),
+                "registered": registered_after(spec, cur),
             })
         };
         let Some(cur) = current else {
@@ -350,7 +383,7 @@ impl Resource for L2cTable {
                 reasons: vec![],
             };
         };
-        let (action, reasons) = match (&cur.source, &cur.synced) {
+        let (mut action, mut reasons) = match (&cur.source, &cur.synced) {
             (None, None) => (Action::NoOp, vec![]),
             (None, Some(_)) => (
                 Action::Delete,
@@ -399,6 +432,29 @@ impl Resource for L2cTable {
                 (Action::Update, reasons)
             }
         };
+        // The Snowflake table follows the copy: registered, refreshed or registered again.
+        if let (Some(t), Some(src), false) =
+            (&spec.snowflake, &cur.source, action == Action::Delete)
+        {
+            let to = split_s3(&src.metadata_location).map_or("", |(_, k)| k);
+            let format_changed = cur
+                .synced
+                .as_ref()
+                .is_some_and(|d| d.format_version != src.format_version);
+            let step = register::step(cur.registered.as_ref(), to, format_changed);
+            if step != Step::Current {
+                reasons.push(register::words(&step, t, cur.registered.as_ref(), to));
+                if action == Action::NoOp {
+                    action = Action::Update;
+                }
+            }
+        }
+        if let (Some(t), Some(_), Action::Delete) = (&spec.snowflake, &cur.registered, action) {
+            reasons.push(format!(
+                "drop {} in Snowflake",
+                snowflake::iceberg_table::display_name(t)
+            ));
+        }
         Planned {
             action,
             after: after(Some(cur)),
@@ -518,10 +574,25 @@ impl Resource for L2cTable {
                 what: format!("the integrity check of {name}'s copy"),
                 reason: crate::render::error_chain(&e),
             })?;
+        let metadata_file_path = format!("{prefix}/{metadata_rel}");
+        // Only a copy that passed its check is shown to Snowflake.
+        let registered = match &spec.snowflake {
+            Some(t) => {
+                let format_changed = current
+                    .and_then(|c| c.synced.as_ref())
+                    .is_some_and(|d| d.format_version != src.format_version);
+                Some(
+                    register::apply(&self.snowflake, ctx, t, &metadata_file_path, format_changed)
+                        .await?,
+                )
+            }
+            None => None,
+        };
         Ok(TableState {
+            registered,
             synced: Some(Synced {
                 from: src.metadata_location.clone(),
-                metadata_file_path: format!("{prefix}/{metadata_rel}"),
+                metadata_file_path,
                 location,
                 snapshot_id: src.snapshot_id,
                 format_version: src.format_version,
@@ -541,6 +612,10 @@ impl Resource for L2cTable {
         spec: &TableSpec,
         state: &TableState,
     ) -> Result<(), ProviderError> {
+        // Snowflake first: it must never read a table whose files are going.
+        if let Some(t) = &spec.snowflake {
+            register::drop(&self.snowflake, ctx, t).await?;
+        }
         let prefix = match (&state.synced, &state.source) {
             (Some(s), _) => split_s3(&s.location).map(|(_, k)| k.to_string()),
             (None, Some(src)) => table_prefix(src).ok(),
@@ -618,7 +693,97 @@ mod tests {
                 bucket: "l2c".into(),
                 store: None,
             },
+            snowflake: None,
         }
+    }
+
+    fn with_snowflake() -> TableSpec {
+        TableSpec {
+            snowflake: Some(TableRef {
+                connection: snowflake::Connection {
+                    connection: Some("emu".into()),
+                    admin_role: "ACCOUNTADMIN".into(),
+                },
+                database: "DB".into(),
+                schema: "L2C".into(),
+                name: "WILDLIFE_PENGUINS".into(),
+                role: "R".into(),
+                external_volume: "V".into(),
+                catalog_integration: "I".into(),
+            }),
+            ..spec()
+        }
+    }
+
+    fn registered_at(v: u32) -> Registered {
+        Registered {
+            owner: "R".into(),
+            external_volume: "V".into(),
+            catalog_integration: "I".into(),
+            metadata_location: Some(format!(
+                "s3://l2c/wildlife/penguins/metadata/0000{v}-u.metadata.json"
+            )),
+        }
+    }
+
+    #[test]
+    fn the_snowflake_table_follows_the_copy() {
+        let t = L2cTable::default();
+        let spec = with_snowflake();
+        let pending = Pending {
+            objects: 1,
+            bytes: 10,
+            rewrite: 3,
+        };
+        // Copied but never registered: register, even with nothing to copy.
+        let mut s = state(
+            Some(src(3, 1, 2)),
+            Some(synced(3, 1, 2)),
+            Pending::default(),
+        );
+        let p = t.plan(&spec, Some(&s));
+        assert_eq!(p.action, Action::Update);
+        assert_eq!(
+            p.reasons,
+            vec!["register in Snowflake as DB.L2C.WILDLIFE_PENGUINS (v3)"]
+        );
+        // Registered where the copy is: nothing to do.
+        s.registered = Some(registered_at(3));
+        assert_eq!(t.plan(&spec, Some(&s)).action, Action::NoOp);
+        // A newer snapshot: sync, then refresh from the old metadata to the new.
+        let newer = TableState {
+            registered: Some(registered_at(3)),
+            ..state(Some(src(5, 2, 2)), Some(synced(3, 1, 2)), pending)
+        };
+        let p = t.plan(&spec, Some(&newer));
+        assert_eq!(p.reasons[1], "refresh DB.L2C.WILDLIFE_PENGUINS v3 → v5");
+        // Across a format version: registered again.
+        let upgraded = TableState {
+            registered: Some(registered_at(3)),
+            ..state(Some(src(5, 2, 3)), Some(synced(3, 1, 2)), pending)
+        };
+        let p = t.plan(&spec, Some(&upgraded));
+        assert!(
+            p.reasons
+                .iter()
+                .any(|r| r.starts_with("register DB.L2C.WILDLIFE_PENGUINS again")),
+            "{:?}",
+            p.reasons
+        );
+        // Dropped at the source: the Snowflake table goes with the copy.
+        let dropped = TableState {
+            registered: Some(registered_at(3)),
+            ..state(None, Some(synced(3, 1, 2)), Pending::default())
+        };
+        let p = t.plan(&spec, Some(&dropped));
+        assert_eq!(p.action, Action::Delete);
+        assert!(
+            p.reasons
+                .iter()
+                .any(|r| r == "drop DB.L2C.WILDLIFE_PENGUINS in Snowflake"),
+            "{:?}",
+            p.reasons
+        );
     }
 
     fn src(v: u32, snap: i64, fv: u8) -> Source {
@@ -650,6 +815,7 @@ mod tests {
             synced: s,
             pending,
             rewritten: BTreeMap::new(),
+            registered: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Iceberg tables registered from a metadata file on the external volume: the
 //! operations a table's migration calls ([`describe`], [`register`], [`refresh`],
-//! [`drop`]), and the `snowflake_iceberg_table` kind, which plans them but is not
-//! applied on its own (the per-table migration kind carries them out).
+//! [`drop`]). They are not a kind of their own: `l2c_table` carries them out after the
+//! copy passed its integrity check (see `providers::l2c::register`).
 //!
 //! Every statement runs as the table's least-privilege role (it owns what it registers,
 //! and only the owner may refresh or drop), in the table's database and schema, with the
@@ -22,44 +22,7 @@ use super::Connection;
 use super::client::{Client, Context, codes};
 use super::common::{exact, name, run, run_if_exists, shown};
 use super::sql::ObjectType;
-use crate::provider::{Kind, PlannedKind, ProviderError};
-
-/// The `snowflake_iceberg_table` kind.
-pub struct SnowflakeIcebergTable;
-
-/// What forge.yaml asks for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IcebergTableSpec {
-    /// The account.
-    pub snowflake: Connection,
-    /// Its database.
-    pub database: String,
-    /// Its schema.
-    pub schema: String,
-    /// Table name (`<NS>_<TABLE>`).
-    pub name: String,
-    /// The role that owns it.
-    pub role: String,
-    /// The external volume.
-    pub external_volume: String,
-    /// The catalog integration.
-    pub catalog_integration: String,
-    /// The metadata file, relative to the volume (`${l2c_table.NAME.metadata_file_path}`).
-    pub metadata_file_path: String,
-}
-
-impl Kind for SnowflakeIcebergTable {
-    const KIND: &'static str = "snowflake_iceberg_table";
-    type Spec = IcebergTableSpec;
-}
-
-impl PlannedKind for SnowflakeIcebergTable {
-    const CONNECTION: Option<&'static str> = super::CONNECTION;
-
-    fn preflight(spec: &Self::Spec) -> Result<(), ProviderError> {
-        super::check_connection(&spec.snowflake)
-    }
-}
+use crate::provider::ProviderError;
 
 /// Which table, where, and as whom: names as forge.yaml writes them (resolved as
 /// Snowflake would, see [`super::names`]).
@@ -79,20 +42,6 @@ pub struct TableRef {
     pub external_volume: String,
     /// The catalog integration (`CATALOG_SOURCE = OBJECT_STORE`).
     pub catalog_integration: String,
-}
-
-impl From<&IcebergTableSpec> for TableRef {
-    fn from(s: &IcebergTableSpec) -> Self {
-        Self {
-            connection: s.snowflake.clone(),
-            database: s.database.clone(),
-            schema: s.schema.clone(),
-            name: s.name.clone(),
-            role: s.role.clone(),
-            external_volume: s.external_volume.clone(),
-            catalog_integration: s.catalog_integration.clone(),
-        }
-    }
 }
 
 /// A registered table, as Snowflake shows it.

@@ -30,7 +30,7 @@ pub use catalog_integration::{
 };
 pub use database::{DatabaseSpec, DatabaseState, SnowflakeDatabase};
 pub use external_volume::{ExternalVolumeSpec, ExternalVolumeState, SnowflakeExternalVolume};
-pub use iceberg_table::{IcebergTableSpec, Registered, SnowflakeIcebergTable, TableRef};
+pub use iceberg_table::{Registered, TableRef};
 pub use role::{RoleSpec, RoleState, SnowflakeRole};
 pub use schema::{SchemaSpec, SchemaState, SnowflakeSchema};
 
@@ -42,12 +42,4 @@ pub struct Connection {
     pub connection: Option<String>,
     /// Role used for account-level objects (volume, integration, database, role).
     pub admin_role: String,
-}
-
-/// The field of every Snowflake spec holding its [`Connection`] (not shown in plans).
-pub(crate) const CONNECTION: Option<&str> = Some("snowflake");
-
-/// Checks at plan time that the connection forge.yaml names exists and can be used.
-pub(crate) fn check_connection(conn: &Connection) -> Result<(), crate::provider::ProviderError> {
-    connections::check(&connections::Lookup::from_env(), conn.connection.as_deref()).map(|_| ())
 }
