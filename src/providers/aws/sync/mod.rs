@@ -16,6 +16,7 @@
 //! this one stopped.
 
 mod copy;
+mod endpoint;
 mod error;
 mod listing;
 mod reader;
@@ -41,8 +42,16 @@ pub struct Location {
 
 impl Location {
     /// A location reached with `client` (whose store `label` names in errors);
-    /// `prefix` gets a trailing `/` if it has none.
+    /// `prefix` gets a trailing `/` if it has none. The client keeps its credentials,
+    /// HTTP client and settings; only its endpoint resolution is memoized ([`endpoint`]).
     pub fn new(client: aws_sdk_s3::Client, label: &str, bucket: &str, prefix: &str) -> Self {
+        let client = aws_sdk_s3::Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .endpoint_resolver(endpoint::Memo::default())
+                .build(),
+        );
         let p = prefix.trim_start_matches('/');
         let prefix = if p.is_empty() || p.ends_with('/') {
             p.to_string()

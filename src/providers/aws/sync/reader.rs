@@ -49,6 +49,20 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Another reader of the same object, pinned to the ETag this one saw, starting at
+    /// byte `pos` (to send one piece again while this reader streams on).
+    pub(super) fn fork(&self, pos: u64) -> Self {
+        Self {
+            pos,
+            body: None,
+            pending: bytes::Bytes::new(),
+            breaks: 0,
+            etag: self.etag.clone(),
+            md5: self.md5.clone(),
+            ..*self
+        }
+    }
+
     /// The object's MD5 as a `Content-MD5` header value, when the source's ETag is a
     /// plain MD5 of the content (known once the stream is open).
     pub(super) fn content_md5(&self) -> Option<&str> {

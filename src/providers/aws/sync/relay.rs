@@ -74,30 +74,45 @@ impl http_body::Body for RelayBody {
     }
 }
 
-/// Moves `len` bytes from `reader` into `tx`. Stops early, without error, when the
-/// request stopped reading (its own error says why).
-async fn pump(reader: &mut Reader<'_>, len: u64, tx: mpsc::Sender<Bytes>) -> Result<(), SyncError> {
+/// A request body of exactly `len` bytes and the sender that feeds it (see [`pump`]).
+pub(super) fn channel(len: u64) -> (mpsc::Sender<Bytes>, ByteStream) {
+    let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    let body = ByteStream::from_body_1_x(RelayBody { rx, remaining: len });
+    (tx, body)
+}
+
+/// Moves the next `len` bytes from `reader` into `tx`. Returns whether all of them went
+/// in: `false` when the request stopped reading early (its own error says why), which
+/// leaves `reader` short of the piece's end.
+pub(super) async fn pump(
+    reader: &mut Reader<'_>,
+    len: u64,
+    tx: mpsc::Sender<Bytes>,
+) -> Result<bool, SyncError> {
     let mut left = len;
     while left > 0 {
         let chunk = reader.next(left).await?;
         left -= chunk.len() as u64;
         if tx.send(chunk).await.is_err() {
-            break;
+            return Ok(false);
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Sends bytes `[start, start + len)` of `reader`'s object as the body `request` sends
 /// to `dst`, retrying with `backoff` while the destination's failure is transient.
-/// `operation` names the call in errors. A source that fails beyond its own retries
+/// `operation` names the call in errors; `failures` counts the tries that already failed
+/// elsewhere (they use up the same budget). A source that fails beyond its own retries
 /// fails the piece with the source's error.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn send<T, F, Fut>(
     reader: &mut Reader<'_>,
     start: u64,
     len: u64,
     dst: &Location,
     backoff: &Backoff,
+    mut failures: u32,
     operation: impl Fn() -> String,
     mut request: F,
 ) -> Result<T, SyncError>
@@ -105,20 +120,20 @@ where
     F: FnMut(ByteStream) -> Fut,
     Fut: Future<Output = Result<T, Failure>>,
 {
-    let mut failures = 0;
     loop {
         reader.seek(start);
-        let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
-        let body = ByteStream::from_body_1_x(RelayBody { rx, remaining: len });
+        let (tx, body) = channel(len);
         let (sent, pumped) = tokio::join!(request(body), pump(reader, len, tx));
         match (sent, pumped) {
             (_, Err(e)) => return Err(e),
-            (Ok(v), Ok(())) => return Ok(v),
-            (Err(f), Ok(())) if failures + 1 < backoff.attempts.max(1) && f.is_transient() => {
+            (Ok(v), Ok(_)) => return Ok(v),
+            (Err(f), Ok(_)) => {
                 failures += 1;
+                if failures >= backoff.attempts.max(1) || !f.is_transient() {
+                    return Err(f.into_error(operation(), &dst.label).into());
+                }
                 tokio::time::sleep(backoff.delay(failures)).await;
             }
-            (Err(f), Ok(())) => return Err(f.into_error(operation(), &dst.label).into()),
         }
     }
 }

@@ -9,6 +9,9 @@ use super::{Location, SyncError};
 use crate::providers::aws::error::{Failure, classify};
 use crate::providers::retry::Backoff;
 
+/// Parts of one upload whose bodies are sent but whose answers are not in yet, at most.
+const PARTS_AWAITED: usize = 2;
+
 /// S3 allows at most this many parts in one upload.
 const MAX_PARTS: u64 = 10_000;
 
@@ -55,6 +58,7 @@ pub(super) async fn copy_whole(
         size,
         dst,
         backoff,
+        0,
         || format!("PutObject {key}"),
         |body| {
             let req = dst
@@ -113,7 +117,44 @@ pub(super) async fn copy_multipart(
     result
 }
 
-/// The parts of upload `id` and its completion.
+/// An UploadPart request sent on its own task, its body still being fed.
+struct InFlight {
+    number: i32,
+    start: u64,
+    len: u64,
+    request: tokio::task::JoinHandle<Result<String, Failure>>,
+}
+
+/// The UploadPart request for part `number` (`len` bytes of `body`), as a future that
+/// owns what it needs (so it can run on its own task).
+fn upload_part(
+    dst: &Location,
+    key: &str,
+    id: &str,
+    number: i32,
+    len: u64,
+    body: aws_sdk_s3::primitives::ByteStream,
+) -> impl Future<Output = Result<String, Failure>> + Send + 'static {
+    let req = dst
+        .client
+        .upload_part()
+        .bucket(&dst.bucket)
+        .key(dst.key(key))
+        .upload_id(id)
+        .part_number(number)
+        .content_length(len as i64)
+        .body(body);
+    async move {
+        let out = req.send().await.map_err(classify)?;
+        Ok(out.e_tag().unwrap_or_default().to_string())
+    }
+}
+
+/// The parts of upload `id` and its completion. The parts are cut from one streaming GET
+/// in order; as soon as a part's last byte is handed over, the next part's request
+/// starts, while up to [`PARTS_AWAITED`] earlier ones still wait for the store's answer
+/// (so the stream does not stall at each part's end). A part the store refuses is sent
+/// again from its own ranged GET.
 async fn upload_parts(
     src: &Location,
     dst: &Location,
@@ -125,44 +166,43 @@ async fn upload_parts(
 ) -> Result<(), SyncError> {
     let part = part_size(size, part);
     let mut reader = Reader::new(src, key, size, *backoff);
+    let mut awaited = std::collections::VecDeque::new();
     let mut parts = Vec::new();
     let mut start = 0;
     let mut number = 1;
-    while start < size {
-        let len = part.min(size - start);
-        let etag = relay::send(
-            &mut reader,
-            start,
-            len,
-            dst,
-            backoff,
-            || format!("UploadPart {key} #{number}"),
-            |body| {
-                let req = dst
-                    .client
-                    .upload_part()
-                    .bucket(&dst.bucket)
-                    .key(dst.key(key))
-                    .upload_id(id)
-                    .part_number(number)
-                    .content_length(len as i64)
-                    .body(body);
-                async move {
-                    let out = req.send().await.map_err(classify)?;
-                    Ok(out.e_tag().unwrap_or_default().to_string())
-                }
-            },
-        )
-        .await?;
-        parts.push(
-            CompletedPart::builder()
-                .part_number(number)
-                .e_tag(etag)
-                .build(),
-        );
-        start += len;
-        number += 1;
+    let result = async {
+        while start < size {
+            if awaited.len() >= PARTS_AWAITED
+                && let Some(p) = awaited.pop_front()
+            {
+                parts.push(finish(&reader, dst, key, id, p, backoff).await?);
+            }
+            let len = part.min(size - start);
+            let (tx, body) = relay::channel(len);
+            let request = tokio::spawn(upload_part(dst, key, id, number, len, body));
+            if !relay::pump(&mut reader, len, tx).await? {
+                // The request stopped reading (it failed): the stream goes on after it.
+                reader.seek(start + len);
+            }
+            awaited.push_back(InFlight {
+                number,
+                start,
+                len,
+                request,
+            });
+            start += len;
+            number += 1;
+        }
+        while let Some(p) = awaited.pop_front() {
+            parts.push(finish(&reader, dst, key, id, p, backoff).await?);
+        }
+        Ok::<_, SyncError>(())
     }
+    .await;
+    for p in &awaited {
+        p.request.abort();
+    }
+    result?;
     let completed = CompletedMultipartUpload::builder()
         .set_parts(Some(parts))
         .build();
@@ -184,6 +224,48 @@ async fn upload_parts(
         },
     )
     .await
+}
+
+/// The completed part `p` once its request answered; sent again (from its own ranged
+/// GET, pinned to the ETag `reader` saw) while the store's refusal is transient.
+async fn finish(
+    reader: &Reader<'_>,
+    dst: &Location,
+    key: &str,
+    id: &str,
+    p: InFlight,
+    backoff: &Backoff,
+) -> Result<CompletedPart, SyncError> {
+    let number = p.number;
+    let operation = || format!("UploadPart {key} #{number}");
+    let answer = p.request.await.unwrap_or_else(|e| {
+        Err(Failure::Unreachable {
+            reason: format!("the request's task ended: {e}"),
+        })
+    });
+    let etag = match answer {
+        Ok(etag) => etag,
+        Err(f) if f.is_transient() && backoff.attempts > 1 => {
+            tokio::time::sleep(backoff.delay(1)).await;
+            let mut again = reader.fork(p.start);
+            relay::send(
+                &mut again,
+                p.start,
+                p.len,
+                dst,
+                backoff,
+                1,
+                operation,
+                |body| upload_part(dst, key, id, number, p.len, body),
+            )
+            .await?
+        }
+        Err(f) => return Err(f.into_error(operation(), &dst.label).into()),
+    };
+    Ok(CompletedPart::builder()
+        .part_number(number)
+        .e_tag(etag)
+        .build())
 }
 
 #[cfg(test)]
