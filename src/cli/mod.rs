@@ -185,8 +185,9 @@ pub struct S3SyncArgs {
     /// Objects copied at once.
     #[arg(long, default_value_t = 12)]
     pub concurrency: usize,
-    /// Objects at least this big (MiB) go as multipart uploads; smaller ones as one PUT.
-    #[arg(long, default_value_t = 8)]
+    /// Objects at least this big (MiB) go as multipart uploads; smaller ones as one
+    /// streamed PUT (no parts for the store to stitch together afterwards).
+    #[arg(long, default_value_t = 200)]
     pub multipart_threshold_mib: u64,
     /// Part size in MiB of multipart uploads (at least 5).
     #[arg(long, default_value_t = 8)]

@@ -25,6 +25,9 @@ fn sync(p: &Project, src_endpoint: &str, dst_endpoint: &str, from: &str, to: &st
         "--dest-secret-key-env",
         "DST_SK",
         "--json",
+        // Multipart for anything from 8 MiB, so the tests' objects take that path too.
+        "--multipart-threshold-mib",
+        "8",
     ];
     p.run_env(
         &args,

@@ -101,7 +101,9 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             concurrency: 12,
-            multipart_threshold: 8 * 1024 * 1024,
+            // Like rclone's upload cutoff: below it one streamed PUT is cheaper for both
+            // stores than parts that must be joined afterwards.
+            multipart_threshold: 200 * 1024 * 1024,
             part_size: 8 * 1024 * 1024,
             backoff: Backoff {
                 first: Duration::from_millis(200),

@@ -12,11 +12,15 @@ use super::{Location, SyncError};
 use crate::providers::aws::error::{Failure, classify};
 use crate::providers::retry::Backoff;
 
-/// Reads `[0, size)` of one object, a chunk at a time.
+/// Reads `[pos, end)` of one object (all of it unless [`Reader::fork`]ed), a chunk at a
+/// time.
 pub(super) struct Reader<'a> {
     src: &'a Location,
     key: &'a str,
+    /// The object's size as listed.
     size: u64,
+    /// Where reading stops (exclusive).
+    end: u64,
     /// Bytes handed out so far (the next byte to hand out).
     pos: u64,
     body: Option<ByteStream>,
@@ -39,6 +43,7 @@ impl<'a> Reader<'a> {
             src,
             key,
             size,
+            end: size,
             pos: 0,
             body: None,
             pending: bytes::Bytes::new(),
@@ -49,11 +54,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Another reader of the same object, pinned to the ETag this one saw, starting at
-    /// byte `pos` (to send one piece again while this reader streams on).
-    pub(super) fn fork(&self, pos: u64) -> Self {
+    /// Another reader of the same object, pinned to the ETag this one saw, of bytes
+    /// `[pos, end)` only (one part of a multipart upload).
+    pub(super) fn fork(&self, pos: u64, end: u64) -> Self {
         Self {
             pos,
+            end: end.min(self.size),
             body: None,
             pending: bytes::Bytes::new(),
             breaks: 0,
@@ -86,6 +92,8 @@ impl<'a> Reader<'a> {
             return Ok(());
         }
         let (src, key, pos, etag) = (self.src, self.key, self.pos, self.etag.as_deref());
+        let ranged = pos > 0 || self.end < self.size;
+        let last = self.end.saturating_sub(1);
         let out = self
             .backoff
             .retry(Failure::is_transient, || async {
@@ -95,8 +103,8 @@ impl<'a> Reader<'a> {
                     .bucket(&src.bucket)
                     .key(src.key(key))
                     .set_if_match(etag.map(str::to_string));
-                if pos > 0 {
-                    req = req.range(format!("bytes={pos}-"));
+                if ranged {
+                    req = req.range(format!("bytes={pos}-{last}"));
                 }
                 req.send().await.map_err(classify)
             })
@@ -109,7 +117,15 @@ impl<'a> Reader<'a> {
                 f => f.into_error(format!("GetObject {key}"), &src.label).into(),
             })?;
         if self.etag.is_none() {
-            let length = out.content_length().unwrap_or(-1);
+            // The whole object's length: of the body, or after the `/` of a range's answer.
+            let length = if ranged {
+                out.content_range()
+                    .and_then(|r| r.rsplit_once('/'))
+                    .and_then(|(_, total)| total.parse().ok())
+                    .unwrap_or(-1)
+            } else {
+                out.content_length().unwrap_or(-1)
+            };
             if u64::try_from(length).ok() != Some(self.size) {
                 return Err(SyncError::Changed {
                     key: key.to_string(),
@@ -130,7 +146,7 @@ impl<'a> Reader<'a> {
     /// The next bytes, at most `max` of them (at least one unless `max` is 0): a slice of
     /// what the stream delivered, not a copy.
     pub(super) async fn next(&mut self, max: u64) -> Result<bytes::Bytes, SyncError> {
-        let max = max.min(self.size - self.pos) as usize;
+        let max = max.min(self.end.saturating_sub(self.pos)) as usize;
         if max == 0 {
             return Ok(bytes::Bytes::new());
         }

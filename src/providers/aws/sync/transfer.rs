@@ -1,7 +1,9 @@
 //! Copying one object: [`copy_whole`] as one PUT, [`copy_multipart`] as a multipart
-//! upload; either way fed by one streaming GET through a [`relay`](super::relay).
+//! upload of parts copied a few at once; every piece streamed from a GET through a
+//! [`relay`](super::relay).
 
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 use super::reader::Reader;
 use super::relay;
@@ -9,8 +11,8 @@ use super::{Location, SyncError};
 use crate::providers::aws::error::{Failure, classify};
 use crate::providers::retry::Backoff;
 
-/// Parts of one upload whose bodies are sent but whose answers are not in yet, at most.
-const PARTS_AWAITED: usize = 2;
+/// Parts of one upload sent at once.
+const PARTS_AT_ONCE: usize = 4;
 
 /// S3 allows at most this many parts in one upload.
 const MAX_PARTS: u64 = 10_000;
@@ -117,16 +119,8 @@ pub(super) async fn copy_multipart(
     result
 }
 
-/// An UploadPart request sent on its own task, its body still being fed.
-struct InFlight {
-    number: i32,
-    start: u64,
-    len: u64,
-    request: tokio::task::JoinHandle<Result<String, Failure>>,
-}
-
-/// The UploadPart request for part `number` (`len` bytes of `body`), as a future that
-/// owns what it needs (so it can run on its own task).
+/// The UploadPart request for part `number` (`len` bytes of `body`); its answer is the
+/// part's ETag.
 fn upload_part(
     dst: &Location,
     key: &str,
@@ -134,7 +128,7 @@ fn upload_part(
     number: i32,
     len: u64,
     body: aws_sdk_s3::primitives::ByteStream,
-) -> impl Future<Output = Result<String, Failure>> + Send + 'static {
+) -> impl Future<Output = Result<String, Failure>> + use<> {
     let req = dst
         .client
         .upload_part()
@@ -150,11 +144,11 @@ fn upload_part(
     }
 }
 
-/// The parts of upload `id` and its completion. The parts are cut from one streaming GET
-/// in order; as soon as a part's last byte is handed over, the next part's request
-/// starts, while up to [`PARTS_AWAITED`] earlier ones still wait for the store's answer
-/// (so the stream does not stall at each part's end). A part the store refuses is sent
-/// again from its own ranged GET.
+/// The parts of upload `id` and its completion. Up to [`PARTS_AT_ONCE`] parts go at
+/// once, each streamed from its own ranged GET into its UploadPart (so both stores see
+/// several streams per object, and memory stays a few chunks per part). The first
+/// part's GET pins the ETag every other part's GET asks for. A part the store refuses is
+/// sent again from a new ranged GET.
 async fn upload_parts(
     src: &Location,
     dst: &Location,
@@ -165,44 +159,40 @@ async fn upload_parts(
     backoff: &Backoff,
 ) -> Result<(), SyncError> {
     let part = part_size(size, part);
-    let mut reader = Reader::new(src, key, size, *backoff);
-    let mut awaited = std::collections::VecDeque::new();
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut number = 1;
-    let result = async {
-        while start < size {
-            if awaited.len() >= PARTS_AWAITED
-                && let Some(p) = awaited.pop_front()
-            {
-                parts.push(finish(&reader, dst, key, id, p, backoff).await?);
-            }
+    let mut first = Reader::new(src, key, size, *backoff).fork(0, part);
+    first.open().await?;
+    let pinned = first.fork(0, part);
+    let mut first = Some(first);
+    let parts: Vec<CompletedPart> = stream::iter(0..size.div_ceil(part))
+        .map(|i| {
+            let (start, number) = (i * part, i as i32 + 1);
             let len = part.min(size - start);
-            let (tx, body) = relay::channel(len);
-            let request = tokio::spawn(upload_part(dst, key, id, number, len, body));
-            if !relay::pump(&mut reader, len, tx).await? {
-                // The request stopped reading (it failed): the stream goes on after it.
-                reader.seek(start + len);
+            let mut reader = first
+                .take()
+                .unwrap_or_else(|| pinned.fork(start, start + len));
+            async move {
+                let etag = relay::send(
+                    &mut reader,
+                    start,
+                    len,
+                    dst,
+                    backoff,
+                    0,
+                    || format!("UploadPart {key} #{number}"),
+                    |body| upload_part(dst, key, id, number, len, body),
+                )
+                .await?;
+                Ok::<_, SyncError>(
+                    CompletedPart::builder()
+                        .part_number(number)
+                        .e_tag(etag)
+                        .build(),
+                )
             }
-            awaited.push_back(InFlight {
-                number,
-                start,
-                len,
-                request,
-            });
-            start += len;
-            number += 1;
-        }
-        while let Some(p) = awaited.pop_front() {
-            parts.push(finish(&reader, dst, key, id, p, backoff).await?);
-        }
-        Ok::<_, SyncError>(())
-    }
-    .await;
-    for p in &awaited {
-        p.request.abort();
-    }
-    result?;
+        })
+        .buffered(PARTS_AT_ONCE)
+        .try_collect()
+        .await?;
     let completed = CompletedMultipartUpload::builder()
         .set_parts(Some(parts))
         .build();
@@ -224,48 +214,6 @@ async fn upload_parts(
         },
     )
     .await
-}
-
-/// The completed part `p` once its request answered; sent again (from its own ranged
-/// GET, pinned to the ETag `reader` saw) while the store's refusal is transient.
-async fn finish(
-    reader: &Reader<'_>,
-    dst: &Location,
-    key: &str,
-    id: &str,
-    p: InFlight,
-    backoff: &Backoff,
-) -> Result<CompletedPart, SyncError> {
-    let number = p.number;
-    let operation = || format!("UploadPart {key} #{number}");
-    let answer = p.request.await.unwrap_or_else(|e| {
-        Err(Failure::Unreachable {
-            reason: format!("the request's task ended: {e}"),
-        })
-    });
-    let etag = match answer {
-        Ok(etag) => etag,
-        Err(f) if f.is_transient() && backoff.attempts > 1 => {
-            tokio::time::sleep(backoff.delay(1)).await;
-            let mut again = reader.fork(p.start);
-            relay::send(
-                &mut again,
-                p.start,
-                p.len,
-                dst,
-                backoff,
-                1,
-                operation,
-                |body| upload_part(dst, key, id, number, p.len, body),
-            )
-            .await?
-        }
-        Err(f) => return Err(f.into_error(operation(), &dst.label).into()),
-    };
-    Ok(CompletedPart::builder()
-        .part_number(number)
-        .e_tag(etag)
-        .build())
 }
 
 #[cfg(test)]
