@@ -2,10 +2,11 @@
 //! the objects that are new at the destination or whose size differs, many at once,
 //! never holding more than a few chunks of any object in memory.
 //!
-//! [`list`] both sides, [`diff`] them into a [`CopyList`], then [`copy`] it. Every
-//! object is read as one streaming GET ([`reader`]) whose chunks are handed, as they
-//! arrive, to the body of the request that writes it ([`relay`]): one PUT below the
-//! multipart threshold, else a multipart upload of parts cut from the same stream
+//! [`list`] both sides, [`diff`] them into a [`CopyList`], then [`copy`] it. An object
+//! below the multipart threshold is read as one streaming GET ([`reader`]) whose chunks
+//! are handed, as they arrive, to the body of one PUT ([`relay`]); a larger one goes as a
+//! multipart upload whose parts, a few at once, are each streamed the same way from
+//! their own ranged GET
 //! ([`transfer`]). Nothing is buffered whole, copied or hashed on the way: the body goes
 //! out as `UNSIGNED-PAYLOAD`, with the source's MD5 as `Content-MD5` when its ETag is
 //! one. Every object is a unit of work for the engine's walker
