@@ -9,7 +9,11 @@
 # `quickack 1` when that can be set up (s3s-fs otherwise stalls ~40 ms per request on
 # delayed ACKs); else on plain loopback.
 #
-#   bench/sync.sh [FORGE_BIN]       needs hyperfine, rclone, scripts/install-test-servers.sh
+# Reported per tool and workload: median wall time, client CPU (user + system), peak RSS
+# (largest over the runs, from /usr/bin/time), and each against tuned rclone and boto3.
+#
+#   bench/sync.sh [FORGE_BIN]       needs hyperfine, rclone, GNU time, scripts/install-test-servers.sh
+#   env: RUNS (5), LARGE_RUNS (3), WORKLOADS ("small large incremental"), FORGE_SYNC_ARGS
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FORGE=$(realpath "${1:-target/release/forge}")
@@ -65,18 +69,23 @@ for i in range(6):
 PYEOF
 mkdir -p "$work/dst/lake"
 reset_dst='rm -rf '"$work"'/dst/lake '"$work"'/dst/.bucket-* && mkdir -p '"$work"'/dst/lake'
+# Each run goes through /usr/bin/time, which appends the client's peak RSS (KiB) to
+# $OUT/rss-WORKLOAD-TOOL.txt; hyperfine reports wall and CPU (user + system, children included).
+timed() { echo "/usr/bin/time -a -o $OUT/rss-$1-$2.txt -f %M"; }
 tools() { # tools NAME PREFIX
   local name=$1 prefix=$2
+  rm -f "$OUT"/rss-"$name"-*.txt
   hyperfine --runs "$RUNS" --export-markdown "$OUT/sync-$name.md" --export-json "$OUT/sync-$name.json" --prepare "${PREPARE:-$reset_dst}" \
-    -n forge "$FORGE s3 sync ${FORGE_SYNC_ARGS:-} s3://lake/$prefix s3://lake/$prefix --source-endpoint http://127.0.0.1:$SP --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint http://127.0.0.1:$DP --dest-access-key-env DST_AK --dest-secret-key-env DST_SK --concurrency 16" \
-    -n rclone "rclone sync src:lake/$prefix dst:lake/$prefix" \
-    -n rclone-tuned "rclone sync src:lake/$prefix dst:lake/$prefix --transfers 16 --checkers 16 --size-only --s3-no-head --s3-no-check-bucket" \
-    -n python-boto3 "env PYTHONPATH=$PY python3 $REF http://127.0.0.1:$SP lake $prefix http://127.0.0.1:$DP lake $prefix"
+    -n forge "$(timed "$name" forge) $FORGE s3 sync ${FORGE_SYNC_ARGS:-} s3://lake/$prefix s3://lake/$prefix --source-endpoint http://127.0.0.1:$SP --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint http://127.0.0.1:$DP --dest-access-key-env DST_AK --dest-secret-key-env DST_SK --concurrency 16" \
+    -n rclone "$(timed "$name" rclone) rclone sync src:lake/$prefix dst:lake/$prefix" \
+    -n rclone-tuned "$(timed "$name" rclone-tuned) rclone sync src:lake/$prefix dst:lake/$prefix --transfers 16 --checkers 16 --size-only --s3-no-head --s3-no-check-bucket" \
+    -n python-boto3 "$(timed "$name" python-boto3) env PYTHONPATH=$PY python3 $REF http://127.0.0.1:$SP lake $prefix http://127.0.0.1:$DP lake $prefix"
 }
 WORKLOADS=${WORKLOADS:-small large incremental}
 case " $WORKLOADS " in *" small "*) echo "## 2,000 x 16 KiB"; tools small small/ ;; esac
 case " $WORKLOADS " in *" large "*) echo "## 6 x 128 MiB"; RUNS=${LARGE_RUNS:-3} tools large large/ ;; esac
-case " $WORKLOADS " in *" incremental "*) ;; *) exit 0 ;; esac
+case " $WORKLOADS " in *" incremental "*) ;; *) SKIP_INCREMENTAL=1 ;; esac
+if [ -z "${SKIP_INCREMENTAL:-}" ]; then
 # Incremental: the destination holds the small objects as of before 50 were added and 5 resized.
 "$FORGE" s3 sync s3://lake/small/ s3://lake/small/ --source-endpoint "http://127.0.0.1:$SP" --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint "http://127.0.0.1:$DP" --dest-access-key-env DST_AK --dest-secret-key-env DST_SK >/dev/null
 rm -rf "$work/base" && cp -a "$work/dst" "$work/base"
@@ -92,21 +101,26 @@ for i in range(5):
 PYEOF
 echo "## incremental (50 new, 5 resized)"
 PREPARE="rm -rf $work/dst && cp -a $work/base $work/dst" tools incremental small/
-python3 - "$OUT" <<'PYEOF'
+fi
+echo "load: $(uptime)"
+python3 - "$OUT" $WORKLOADS <<'PYEOF'
 import json, sys, os
-out = sys.argv[1]
-print("\n| workload | tool | wall (s) | client CPU (s) | wall vs tuned rclone | CPU vs tuned rclone | wall vs boto3 |")
-print("|---|---|---|---|---|---|---|")
-for name in ["small", "large", "incremental"]:
-    r = {x["command"]: x for x in json.load(open(os.path.join(out, f"sync-{name}.json")))["results"]}
+out, workloads = sys.argv[1], sys.argv[2:]
+def rss(name, tool):  # the largest peak over the runs, MiB
+    path = os.path.join(out, f"rss-{name}-{tool}.txt")
+    vals = [int(l) for l in open(path) if l.strip().isdigit()] if os.path.exists(path) else []
+    return max(vals) / 1024 if vals else float("nan")
+print("\n| workload | tool | wall (s) | client CPU (s) | peak RSS (MiB) | wall / tuned rclone | CPU / tuned rclone | RSS / tuned rclone | speed-up vs boto3 |")
+print("|---|---|---|---|---|---|---|---|---|")
+for name in [w for w in ["small", "large", "incremental"] if w in workloads]:
+    path = os.path.join(out, f"sync-{name}.json")
+    if not os.path.exists(path):
+        continue
+    r = {x["command"]: x for x in json.load(open(path))["results"]}
     t, p = r["rclone-tuned"], r["python-boto3"]
+    tcpu, trss = t["user"] + t["system"], rss(name, "rclone-tuned")
     for tool in ["forge", "rclone", "rclone-tuned", "python-boto3"]:
         x = r[tool]
-        cpu = x["user"] + x["system"]
-        print(f"| {name} | {tool} | {x['median']:.3f} | {cpu:.3f} | {x['median']/t['median']:.2f} | {cpu/(t['user']+t['system']):.2f} | {x['median']/p['median']:.3f} |")
+        cpu, m = x["user"] + x["system"], rss(name, tool)
+        print(f"| {name} | {tool} | {x['median']:.3f} | {cpu:.3f} | {m:.0f} | {x['median']/t['median']:.2f} | {cpu/tcpu:.2f} | {m/trss:.2f} | {p['median']/x['median']:.1f}x |")
 PYEOF
-echo "peak RSS on 6 x 128 MiB:"
-eval "$reset_dst"
-/usr/bin/time -f "  forge %M KiB" "$FORGE" s3 sync s3://lake/large/ s3://lake/large/ --source-endpoint "http://127.0.0.1:$SP" --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint "http://127.0.0.1:$DP" --dest-access-key-env DST_AK --dest-secret-key-env DST_SK --concurrency 16 2>&1 >/dev/null | tail -1
-eval "$reset_dst"
-/usr/bin/time -f "  rclone-tuned %M KiB" rclone sync src:lake/large/ dst:lake/large/ --transfers 16 --checkers 16 --size-only --s3-no-head --s3-no-check-bucket 2>&1 >/dev/null | tail -1

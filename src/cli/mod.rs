@@ -227,10 +227,14 @@ pub struct S3SyncArgs {
     /// The destination store.
     #[command(flatten, next_help_heading = "Destination")]
     pub dst: DstArgs,
-    /// Objects or parts in flight at once.
+    /// Objects copied at once.
     #[arg(long, default_value_t = 12)]
     pub concurrency: usize,
-    /// Part size in MiB for large objects (at least 5).
+    /// Objects at least this big (MiB) go as multipart uploads; smaller ones as one
+    /// streamed PUT (no parts for the store to stitch together afterwards).
+    #[arg(long, default_value_t = 200)]
+    pub multipart_threshold_mib: u64,
+    /// Part size in MiB of multipart uploads (at least 5).
     #[arg(long, default_value_t = 8)]
     pub part_size_mib: u64,
     /// Only show what would be copied.

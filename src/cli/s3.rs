@@ -89,6 +89,7 @@ pub async fn sync(a: S3SyncArgs, interrupt: &Interrupt) -> Result<i32, Error> {
     }
     let opts = Options {
         concurrency: a.concurrency,
+        multipart_threshold: a.multipart_threshold_mib * 1024 * 1024,
         part_size: a.part_size_mib * 1024 * 1024,
         ..Options::default()
     };

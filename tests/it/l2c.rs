@@ -432,10 +432,18 @@ fn a_store_that_fails_mid_sync_fails_that_table_only_and_the_rerun_completes_wit
     script("l2c_tables.py", "write", &s.source_args(json!({})));
     s.write(&["penguins", "parted", "v1"]);
 
-    // The local store stops answering for one table's data (every read cut mid-body);
-    // AWS throttles the first writes.
+    // The local store fails every read of one table's data (a persistent 500); AWS
+    // throttles the first writes.
     let penguins_data = format!("/{}/wildlife/penguins/data/", s.catalog);
-    local.add(Some("GET"), &penguins_data, None, Fault::ResetMidBody);
+    local.add(
+        Some("GET"),
+        &penguins_data,
+        None,
+        Fault::Status(
+            500,
+            "<Error><Code>InternalError</Code><Message>store down</Message></Error>".into(),
+        ),
+    );
     aws.add(
         Some("PUT"),
         &format!("/{}/wildlife/", s.target),

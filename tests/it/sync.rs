@@ -25,6 +25,9 @@ fn sync(p: &Project, src_endpoint: &str, dst_endpoint: &str, from: &str, to: &st
         "--dest-secret-key-env",
         "DST_SK",
         "--json",
+        // Multipart for anything from 8 MiB, so the tests' objects take that path too.
+        "--multipart-threshold-mib",
+        "8",
     ];
     p.run_env(
         &args,
@@ -190,6 +193,17 @@ fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
         Some(1),
         Fault::ResetMidBody,
     );
+    // Its first part is refused once: sent again from its own ranged GET while the
+    // stream goes on with the next part.
+    dst_proxy.add(
+        Some("PUT"),
+        &format!("/{db}/t/data/large"),
+        Some(1),
+        Fault::Status(
+            500,
+            "<Error><Code>InternalError</Code><Message>injected</Message></Error>".into(),
+        ),
+    );
     // A fault that does not pass: the source keeps failing for f5.
     src_proxy.add(
         Some("GET"),
@@ -219,6 +233,10 @@ fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
     assert!(
         src_proxy.count("GET", &format!("/{sb}/t/data/large")) >= 2,
         "the cut stream was resumed"
+    );
+    assert!(
+        dst_proxy.count("PUT", &format!("/{db}/t/data/large")) >= 3,
+        "the refused part was sent again"
     );
     let digest = |server: &S3Server, bucket: &str| {
         boto3(

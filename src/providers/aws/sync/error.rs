@@ -18,6 +18,15 @@ pub enum SyncError {
         /// Its listed size.
         size: u64,
     },
+    /// The object is not the one listed any more (another size, or another ETag
+    /// between two reads of one copy); the next sync copies it as it is then.
+    #[error("GetObject {key}: the object changed during the sync ({why})")]
+    Changed {
+        /// Relative key.
+        key: String,
+        /// What changed.
+        why: String,
+    },
     /// The object's body kept breaking while streamed.
     #[error("GetObject {key}: the download broke {times} times")]
     Stream {

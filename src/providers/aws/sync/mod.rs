@@ -1,21 +1,29 @@
 //! Smart sync between two S3 locations (e.g. the local RustFS and an AWS bucket): copy
 //! the objects that are new at the destination or whose size differs, many at once,
-//! never holding more than two parts of a large object in memory.
+//! never holding more than a few chunks of any object in memory.
 //!
-//! [`list`] both sides, [`diff`] them into a [`CopyList`], then [`copy`] it. Small
-//! objects go as one GET and one PUT. A large one is read as one streaming GET, cut
-//! into parts as it arrives ([`reader`]), and sent as a multipart upload whose next
-//! part is read while the previous one uploads. Every object is a unit of work for the
-//! engine's walker ([`crate::graph::walk`]), so concurrency is bounded by one number.
-//! Calls are retried with the shared backoff on errors worth retrying (a GET cut
-//! mid-way resumes from where it broke); a failed object is reported while the others
-//! go on, so a re-run resumes where this one stopped.
+//! [`list`] both sides, [`diff`] them into a [`CopyList`], then [`copy`] it. An object
+//! below the multipart threshold is read as one streaming GET ([`reader`]) whose chunks
+//! are handed, as they arrive, to the body of one PUT ([`relay`]); a larger one goes as a
+//! multipart upload whose parts, a few at once, are each streamed the same way from
+//! their own ranged GET
+//! ([`transfer`]). Nothing is buffered whole, copied or hashed on the way: the body goes
+//! out as `UNSIGNED-PAYLOAD`, with the source's MD5 as `Content-MD5` when its ETag is
+//! one. Every object is a unit of work for the engine's walker
+//! ([`crate::graph::walk`]), so concurrency is bounded by one number. Calls are retried
+//! with the shared backoff on errors worth retrying (a GET cut mid-way resumes from where
+//! it broke, pinned to the same ETag; a refused PUT or part is sent again from a ranged
+//! GET); a failed object is reported while the others go on, so a re-run resumes where
+//! this one stopped.
 
 mod copy;
+mod endpoint;
 mod error;
 mod listing;
 mod object;
 mod reader;
+mod relay;
+mod transfer;
 
 pub use copy::{Report, SyncEvent, copy};
 pub use error::SyncError;
@@ -36,8 +44,16 @@ pub struct Location {
 
 impl Location {
     /// A location reached with `client` (whose store `label` names in errors);
-    /// `prefix` gets a trailing `/` if it has none.
+    /// `prefix` gets a trailing `/` if it has none. The client keeps its credentials,
+    /// HTTP client and settings; only its endpoint resolution is memoized ([`endpoint`]).
     pub fn new(client: aws_sdk_s3::Client, label: &str, bucket: &str, prefix: &str) -> Self {
+        let client = aws_sdk_s3::Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .endpoint_resolver(endpoint::Memo::default())
+                .build(),
+        );
         let p = prefix.trim_start_matches('/');
         let prefix = if p.is_empty() || p.ends_with('/') {
             p.to_string()
@@ -70,9 +86,13 @@ impl Location {
 /// How to sync.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Units of work (objects or parts) in flight at once.
+    /// Objects copied at once.
     pub concurrency: usize,
-    /// Objects at least this big go as multipart uploads of parts this big.
+    /// Objects at least this big go as multipart uploads (never below `part_size`);
+    /// smaller ones as one PUT.
+    pub multipart_threshold: u64,
+    /// The part size of multipart uploads (at least 5 MiB; larger when an object would
+    /// need more than 10,000 parts).
     pub part_size: u64,
     /// How often and how patiently each call is retried (connection resets mid-body
     /// included).
@@ -83,6 +103,9 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             concurrency: 12,
+            // Like rclone's upload cutoff: below it one streamed PUT is cheaper for both
+            // stores than parts that must be joined afterwards.
+            multipart_threshold: 200 * 1024 * 1024,
             part_size: 8 * 1024 * 1024,
             backoff: Backoff {
                 first: Duration::from_millis(200),
