@@ -28,9 +28,9 @@ pub enum Step {
     Reregister,
 }
 
-/// The step for a table Snowflake shows as `registered`, whose copy will be at
-/// `metadata_file_path` (relative to the volume) with format version `format_version`
-/// while Snowflake's copy was made at `registered_format`.
+/// The step for a table Snowflake shows as `registered` (`None`: not there), whose copy
+/// will be at `metadata_file_path` (relative to the volume); `format_changed` says the
+/// copy's format version differs from the one Snowflake registered.
 pub fn step(
     registered: Option<&Registered>,
     metadata_file_path: &str,
