@@ -2,9 +2,10 @@
 //! force-destroyed), the IAM policy and role, one `l2c_table` per table, and with
 //! `snowflake:` the external volume, the role's trust (which needs the volume's IAM
 //! user and external id: the two-phase dependency, role → volume → trust), the catalog
-//! integration, database, schema, a least-privilege role and one Iceberg table per
-//! synced table. Names follow `<user>-<project>-<catalog>` on AWS and
-//! `<USER>_<PROJECT>_<CATALOG>` in Snowflake.
+//! integration, database, schema and a least-privilege role — declared before the tables,
+//! since each table's `l2c_table` registers its copy in Snowflake and so depends on them.
+//! Names follow `<user>-<project>-<catalog>` on AWS and `<USER>_<PROJECT>_<CATALOG>` in
+//! Snowflake; tables are `<NS>_<TABLE>` in the L2C schema.
 
 use std::collections::BTreeMap;
 
