@@ -159,7 +159,10 @@ impl<'a> Planner<'a> {
                     action = Action::Import;
                     reasons.push(format!("an earlier apply was interrupted while {}; it is there, so forge records it", status_verb(p.status)));
                 }
-                (Some(p), None, Action::Create) if interrupted => {
+                // Not there (or, for kinds read as present once their source is, such
+                // as a table to migrate, not finished): the change starts again from
+                // what the interrupted one left.
+                (Some(p), _, Action::Create | Action::Update) if interrupted => {
                     reasons.push(format!(
                         "an earlier apply was interrupted while {}",
                         status_verb(p.status)

@@ -10,6 +10,7 @@ mod conformance;
 mod errors;
 mod iceberg;
 mod l2c;
+mod l2c_recovery;
 mod l2c_snowflake;
 mod lock;
 mod peers;

@@ -8,6 +8,7 @@
 
 pub mod forge;
 pub mod http;
+pub mod l2c;
 pub mod peers;
 pub mod process;
 pub mod proxy;
