@@ -5,13 +5,14 @@
 //! the migration.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::support::l2c::{AWS_SECRET, Setup, keys};
 use crate::support::peers::polaris::polaris;
 use crate::support::peers::polaris_py::script;
+use crate::support::process::wait_until;
 use crate::support::proxy::{Fault, FaultProxy};
 use crate::support::servers::{boto3, moto};
 
@@ -98,17 +99,12 @@ fn an_apply_killed_mid_migration_is_completed_by_the_next_without_copying_again(
         .stderr(Stdio::null())
         .spawn()
         .expect("forge");
-    let start = Instant::now();
-    loop {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the migration never reached its metadata"
-        );
-        if aws.count("PUT", &metadata) > 0 && keys(moto(), &s.target, data).len() == source_data {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(
+        Duration::from_secs(120),
+        Duration::from_millis(100),
+        "the migration never reached its metadata",
+        || aws.count("PUT", &metadata) > 0 && keys(moto(), &s.target, data).len() == source_data,
+    );
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
     let copied = keys(moto(), &s.target, data);

@@ -5,6 +5,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::support::forge::Project;
+use crate::support::process::wait_until;
 use crate::support::proxy::{Fault, FaultProxy};
 use crate::support::servers::{moto, unique};
 
@@ -27,17 +28,12 @@ fn a_second_run_fails_at_once_naming_the_holder_then_waits_when_asked() {
         .spawn()
         .expect("first forge");
     let lock = p.path().join(".forge/state.lock");
-    let start = Instant::now();
-    while std::fs::read_to_string(&lock)
-        .map(|s| s.is_empty())
-        .unwrap_or(true)
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "first run never took the lock"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        Duration::from_secs(20),
+        Duration::from_millis(20),
+        "first run never took the lock",
+        || held(&lock),
+    );
     let t = Instant::now();
     let second = p.run_env(&["plan"], &[("K", "testing")]);
     assert!(t.elapsed() < Duration::from_secs(2), "fails at once");
@@ -66,17 +62,20 @@ fn a_second_run_fails_at_once_naming_the_holder_then_waits_when_asked() {
         .stderr(Stdio::null())
         .spawn()
         .expect("forge");
-    let start = Instant::now();
-    while std::fs::read_to_string(&lock)
-        .map(|s| s.is_empty())
-        .unwrap_or(true)
-    {
-        assert!(start.elapsed() < Duration::from_secs(20));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        Duration::from_secs(20),
+        Duration::from_millis(20),
+        "the run to kill never took the lock",
+        || held(&lock),
+    );
     killed.kill().expect("kill");
     killed.wait().expect("reap");
     proxy.clear();
     let after = p.run_env(&["plan"], &[("K", "testing")]);
     after.expect_code(0);
+}
+
+/// Whether the lock file names a holder.
+fn held(lock: &std::path::Path) -> bool {
+    std::fs::read_to_string(lock).is_ok_and(|s| !s.is_empty())
 }

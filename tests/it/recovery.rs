@@ -2,9 +2,10 @@
 //! lost or duplicated; failures leave state the next apply converges from.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::forge::Project;
+use crate::support::process::wait_until;
 use crate::support::proxy::{Fault, FaultProxy};
 use crate::support::servers::{boto3, moto, unique};
 
@@ -38,20 +39,17 @@ fn sigkill_mid_apply_then_apply_completes_without_duplicates() {
         .stderr(Stdio::null())
         .spawn()
         .expect("forge");
-    let start = Instant::now();
-    loop {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "apply never got half-way"
-        );
-        if let Ok(text) = std::fs::read_to_string(p.state_path()) {
-            let ready = text.matches("\"status\": \"ready\"").count();
-            if ready >= 2 && text.contains("\"status\": \"creating\"") {
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(
+        Duration::from_secs(60),
+        Duration::from_millis(10),
+        "apply never got half-way",
+        || {
+            std::fs::read_to_string(p.state_path()).is_ok_and(|text| {
+                text.matches("\"status\": \"ready\"").count() >= 2
+                    && text.contains("\"status\": \"creating\"")
+            })
+        },
+    );
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
     // The state file is whole (atomic writes) and records what was in flight.

@@ -6,11 +6,12 @@
 //! ignores conditional writes is refused unless the user opts out.
 
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{bucket, flat, objects, s3_env, s3_yaml};
 use crate::support::forge::{Project, Run};
 use crate::support::peers::kube::kube;
+use crate::support::process::wait_until;
 use crate::support::proxy::{Fault, FaultProxy};
 use crate::support::servers::{boto3, moto, unique};
 
@@ -50,14 +51,12 @@ fn finish(c: Child) -> Run {
 
 /// Waits until the proxy has seen `n` bucket creations (PUT /<prefix>-...).
 fn wait_for_puts(proxy: &FaultProxy, prefix: &str, n: usize) {
-    let start = Instant::now();
-    while proxy.count("PUT", &format!("/{prefix}-")) < n {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the apply never got that far"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        Duration::from_secs(60),
+        Duration::from_millis(20),
+        "the apply never got that far",
+        || proxy.count("PUT", &format!("/{prefix}-")) >= n,
+    );
 }
 
 fn listed(prefix: &str) -> String {
