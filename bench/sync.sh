@@ -5,14 +5,14 @@
 # servers on tmpfs, tools interleaved round by round (hyperfine), ratios printed.
 #
 # Workloads: 2,000 × 16 KiB objects; 6 × 128 MiB objects; an incremental re-sync (50 new,
-# 5 resized). The servers and clients run in a network namespace whose loopback routes use
-# `quickack 1` when that can be set up (s3s-fs otherwise stalls ~40 ms per request on
-# delayed ACKs); else on plain loopback.
+# 5 resized). The servers run with bench/nodelay.c preloaded, so they set TCP_NODELAY as
+# RustFS does (s3s-fs otherwise makes every GET wait ~40 ms for a delayed ACK, a cost of
+# the test server that no client should be measured by).
 #
 # Reported per tool and workload: median wall time, client CPU (user + system), peak RSS
 # (largest over the runs, from /usr/bin/time), and each against tuned rclone and boto3.
 #
-#   bench/sync.sh [FORGE_BIN]       needs hyperfine, rclone, GNU time, scripts/install-test-servers.sh
+#   bench/sync.sh [FORGE_BIN]       needs hyperfine, rclone, GNU time, cc, scripts/install-test-servers.sh
 #   env: RUNS (5), LARGE_RUNS (3), WORKLOADS ("small large incremental"), FORGE_SYNC_ARGS
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,26 +25,16 @@ OUT=$(realpath -m "${BENCH_OUT:-target/bench}")
 RUNS=${RUNS:-5}
 mkdir -p "$OUT"
 
-if [ -z "${FORGE_BENCH_IN_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
-  ns=forgebench$$
-  if ip netns add "$ns" 2>/dev/null; then
-    trap 'ip netns del '"$ns"' 2>/dev/null || true' EXIT
-    ip netns exec "$ns" ip link set lo up
-    ip netns exec "$ns" ip route change local 127.0.0.0/8 dev lo table local quickack 1 2>/dev/null || echo "(quickack not available; plain loopback in a namespace)"
-    FORGE_BENCH_IN_NETNS=1 ip netns exec "$ns" "$0" "$@"
-    exit $?
-  fi
-fi
-
 work=$(mktemp -d -p /dev/shm)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
+cc -shared -fPIC -O2 -o "$work/nodelay.so" bench/nodelay.c -ldl
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SP=$(port); DP=$(port)
 mkdir -p "$work/src" "$work/dst"
-"$S3S" --host 127.0.0.1 --port "$SP" --access-key srckey --secret-key srcsecret123 "$work/src" >"$work/src.log" 2>&1 & pids+=($!)
-"$S3S" --host 127.0.0.1 --port "$DP" --access-key dstkey --secret-key dstsecret123 "$work/dst" >"$work/dst.log" 2>&1 & pids+=($!)
+LD_PRELOAD=$work/nodelay.so "$S3S" --host 127.0.0.1 --port "$SP" --access-key srckey --secret-key srcsecret123 "$work/src" >"$work/src.log" 2>&1 & pids+=($!)
+LD_PRELOAD=$work/nodelay.so "$S3S" --host 127.0.0.1 --port "$DP" --access-key dstkey --secret-key dstsecret123 "$work/dst" >"$work/dst.log" 2>&1 & pids+=($!)
 for p in $SP $DP; do for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.05; done; done
 # Debian's rclone 1.60 refuses to start when AWS_CA_BUNDLE is set (the endpoints are plain http).
 unset AWS_CA_BUNDLE

@@ -84,7 +84,17 @@ impl Clients {
             return Ok(c.clone());
         }
         let shared = shared_config(ctx, store).await?;
-        let conf = aws_sdk_s3::config::Builder::from(&shared)
+        let mut conf = aws_sdk_s3::config::Builder::from(&shared);
+        if store
+            .endpoint
+            .as_deref()
+            .is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"))
+        {
+            // A local store (RustFS) over plain HTTP: without it, every GET waits 40 ms
+            // for a delayed acknowledgement (see `quickack`).
+            conf = conf.http_client(super::quickack::client());
+        }
+        let conf = conf
             .force_path_style(store.path_style.unwrap_or(store.endpoint.is_some()))
             // Checksums only where S3 requires them (the SDK's behaviour before 2025): the
             // CRC trailers cost CPU on every request and some S3-compatible stores reject them.

@@ -14,6 +14,7 @@ mod iam_policy;
 mod iam_role;
 mod iam_role_trust;
 pub mod policy_doc;
+mod quickack;
 mod s3_bucket;
 pub mod sync;
 
