@@ -24,6 +24,7 @@ mod object;
 mod reader;
 mod relay;
 mod transfer;
+mod upload_time;
 
 pub use copy::{Report, SyncEvent, copy};
 pub use error::SyncError;

@@ -53,6 +53,8 @@ impl Location {
                     .bucket(&self.bucket)
                     .key(&key)
                     .body(ByteStream::from(body.clone()))
+                    .customize()
+                    .config_override(self.upload_config(body.len() as u64))
                     .send()
                     .await
                     .map(|_| ())

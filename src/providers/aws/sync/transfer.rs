@@ -70,7 +70,9 @@ pub(super) async fn copy_whole(
                 .key(dst.key(key))
                 .content_length(size as i64)
                 .set_content_md5(md5.clone())
-                .body(body);
+                .body(body)
+                .customize()
+                .config_override(dst.upload_config(size));
             async move { req.send().await.map(|_| ()).map_err(classify) }
         },
     )
@@ -137,7 +139,9 @@ fn upload_part(
         .upload_id(id)
         .part_number(number)
         .content_length(len as i64)
-        .body(body);
+        .body(body)
+        .customize()
+        .config_override(dst.upload_config(len));
     async move {
         let out = req.send().await.map_err(classify)?;
         Ok(out.e_tag().unwrap_or_default().to_string())
