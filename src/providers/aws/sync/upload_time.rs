@@ -5,9 +5,11 @@
 //! cut it: an object that takes longer than a minute to upload (75 MiB at 8 Mbit/s)
 //! failed every try and never arrived, reported as "no answer in time". A call that
 //! uploads `len` bytes now gets the client's limit plus the time `len` takes at
-//! [`SLOWEST_UPLOAD`]. An upload that stops moving is still caught at once: the SDK's
-//! stalled-stream protection fails a body that sends nothing for its grace period
-//! (5 s), and the try is retried.
+//! [`SLOWEST_UPLOAD`]. The price: a store that stops reading mid-upload is given up on
+//! only at that longer limit (for 8 MiB parts, 3 minutes instead of 1; for a 200 MiB
+//! object, 54 minutes), since the SDK's stalled-stream protection counts a body the
+//! transport stopped taking as the caller's stall, not the store's. A source that stops
+//! feeding the body is still caught by that protection within its grace period (5 s).
 
 use std::time::Duration;
 
