@@ -17,6 +17,8 @@ pub mod policy_doc;
 mod quickack;
 mod s3_bucket;
 pub mod sync;
+#[cfg(test)]
+mod test_server;
 
 pub use account::{Account, Accounts};
 pub use client::{Clients, StoreSpec};

@@ -57,47 +57,39 @@ mod tests {
     /// A store that takes its time: reads each PUT's body 16 KiB per 100 ms (160 KiB/s),
     /// then answers 200.
     async fn slow_store() -> std::net::SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binds");
-        let addr = listener.local_addr().expect("has an address");
-        tokio::spawn(async move {
-            while let Ok((mut s, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let mut seen = Vec::new();
-                    let mut buf = vec![0u8; 16 * 1024];
-                    loop {
-                        let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") else {
-                            match s.read(&mut buf).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => seen.extend_from_slice(&buf[..n]),
-                            }
-                            continue;
-                        };
-                        let head = String::from_utf8_lossy(&seen[..end]).to_lowercase();
-                        let len: usize = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .and_then(|v| v.trim().parse().ok())
-                            .unwrap_or(0);
-                        let mut got = seen.len() - (end + 4);
-                        while got < len {
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                            match s.read(&mut buf).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => got += n,
-                            }
-                        }
-                        seen.clear();
-                        let answer = "HTTP/1.1 200 OK\r\netag: \"0\"\r\ncontent-length: 0\r\n\r\n";
-                        if s.write_all(answer.as_bytes()).await.is_err() {
-                            return;
-                        }
+        crate::providers::aws::test_server::serve(|mut s| async move {
+            let mut seen = Vec::new();
+            let mut buf = vec![0u8; 16 * 1024];
+            loop {
+                let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
                     }
-                });
+                    continue;
+                };
+                let head = String::from_utf8_lossy(&seen[..end]).to_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                let mut got = seen.len() - (end + 4);
+                while got < len {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got += n,
+                    }
+                }
+                seen.clear();
+                let answer = "HTTP/1.1 200 OK\r\netag: \"0\"\r\ncontent-length: 0\r\n\r\n";
+                if s.write_all(answer.as_bytes()).await.is_err() {
+                    return;
+                }
             }
-        });
-        addr
+        })
+        .await
     }
 
     fn location(addr: std::net::SocketAddr, answer: Duration) -> Location {
