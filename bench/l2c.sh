@@ -11,7 +11,7 @@
 #   bench/l2c.sh [FORGE_BIN]     (default target/release/forge)
 #   TABLES=20 SNAPSHOTS=50       (defaults)
 #
-# Needs scripts/install-test-servers.sh (s3s-fs, moto, pyiceberg, fastavro) and the
+# Needs cc, scripts/install-test-servers.sh (s3s-fs, moto, pyiceberg, fastavro) and the
 # Polaris stand-in (tests/peers/build.sh polaris-stand-in). Writes $BENCH_OUT/l2c.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,8 +33,11 @@ log() { printf '[l2c %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 SP=$(port); MP=$(port); PP=$(port)
 mkdir -p "$work/s3"
-"$S3S" --host 127.0.0.1 --port "$SP" --access-key benchak --secret-key benchsk "$work/s3" >"$work/s3s.log" 2>&1 & pids+=($!)
-PYTHONPATH=$MOTO python3 -m moto.server -H 127.0.0.1 -p "$MP" >"$work/moto.log" 2>&1 & pids+=($!)
+# Both stores set TCP_NODELAY (bench/nodelay.c), as RustFS and AWS do: s3s-fs and moto
+# otherwise make a client's every GET wait ~40 ms for a delayed ACK.
+cc -shared -fPIC -O2 -o "$work/nodelay.so" bench/nodelay.c -ldl
+LD_PRELOAD=$work/nodelay.so "$S3S" --host 127.0.0.1 --port "$SP" --access-key benchak --secret-key benchsk "$work/s3" >"$work/s3s.log" 2>&1 & pids+=($!)
+LD_PRELOAD=$work/nodelay.so PYTHONPATH=$MOTO python3 -m moto.server -H 127.0.0.1 -p "$MP" >"$work/moto.log" 2>&1 & pids+=($!)
 tests/peers/polaris-stand-in.sh --port "$PP" --realm BENCH --root root:benchsecret \
   --s3-endpoint "http://127.0.0.1:$SP" --s3-access-key benchak --s3-secret-key benchsk >"$work/polaris.log" 2>&1 & pids+=($!)
 for p in $SP $MP; do for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.1; done; done
