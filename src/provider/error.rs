@@ -119,6 +119,9 @@ pub enum ProviderError {
         what: String,
         /// Its own account of why.
         reason: String,
+        /// What to do about it, where forge knows (e.g. the remedy of the first of many
+        /// failed copies).
+        hint: Option<String>,
     },
     /// Something took longer than allowed.
     #[error("timed out after {after:?} waiting for {what}")]
@@ -177,6 +180,7 @@ impl ProviderError {
                 Some(hint.clone())
             }
             ProviderError::Api { hint, .. }
+            | ProviderError::Failed { hint, .. }
             | ProviderError::Unreachable { hint, .. }
             | ProviderError::Conflict { hint, .. }
             | ProviderError::Blocked { hint, .. } => hint.clone(),

@@ -189,6 +189,8 @@ fn expired_aws_credentials_are_told_at_the_check_and_mid_apply_and_the_rerun_com
     );
     assert!(text.contains("ExpiredToken"), "{text}");
     assert!(text.contains("token has expired"), "{text}");
+    // With the remedy, as at the account check.
+    assert!(text.contains("aws sso login"), "{text}");
     assert!(!text.contains(AWS_SECRET), "no secret in output: {text}");
     // Refused writes are not retried like a throttle: at most one try per data file.
     let tries = aws.count("PUT", &format!("/{}/wildlife/penguins/", s.target));

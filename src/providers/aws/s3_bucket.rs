@@ -495,6 +495,7 @@ impl Resource for S3Bucket {
             _ => Err(ProviderError::Failed {
                 what: format!("CreateBucket {b}"),
                 reason: "the bucket is not there after creating it".into(),
+                hint: None,
             }),
         }
     }

@@ -490,6 +490,7 @@ impl Resource for K3dCluster {
             .ok_or_else(|| ProviderError::Failed {
                 what: format!("k3d cluster create {}", spec.name),
                 reason: "k3d does not list the cluster after creating it".into(),
+                hint: None,
             })
     }
 

@@ -194,6 +194,7 @@ pub async fn wait_ready(
             return Err(ProviderError::Failed {
                 what: w.label(),
                 reason: "it was deleted while forge waited for it".into(),
+                hint: None,
             });
         }
         Ok(Err(e)) => {
@@ -223,6 +224,7 @@ pub async fn wait_ready(
         Readiness::Failed(why) => Err(ProviderError::Failed {
             what: w.label(),
             reason: format!("{why}; {}", diagnose(client, w, &obj).await),
+            hint: None,
         }),
         _ => Ok(()),
     }

@@ -97,6 +97,9 @@ pub enum MigrateError {
         total: usize,
         /// The first failure, on one line.
         first: String,
+        /// What to do about the first failure, where forge knows (expired credentials:
+        /// `aws sso login`).
+        hint: Option<String>,
     },
     /// Stopped by the user before every file was copied.
     #[error("interrupted")]
@@ -129,6 +132,10 @@ pub async fn migrate(
             failed: report.failed.len(),
             total: w.data.copy.len(),
             first: format!("{key}: {}", crate::render::error_chain(e)),
+            hint: match e {
+                SyncError::Call(p) => p.hint(),
+                _ => None,
+            },
         });
     }
     if report.not_run > 0 {

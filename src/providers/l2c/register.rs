@@ -114,6 +114,7 @@ pub async fn apply(
                 .ok_or_else(|| ProviderError::Failed {
                     what: format!("refresh {}", iceberg_table::display_name(t)),
                     reason: "the table is gone after its refresh".into(),
+                    hint: None,
                 })
         }
     }

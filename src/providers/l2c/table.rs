@@ -550,6 +550,7 @@ impl Resource for L2cTable {
             .map_err(|e| ProviderError::Failed {
                 what: format!("reading {name} at its source"),
                 reason: crate::render::error_chain(&e),
+                hint: None,
             })?;
         if at_source.position_deletes > 0 {
             return Err(ProviderError::Conflict {
@@ -573,6 +574,7 @@ impl Resource for L2cTable {
             .map_err(|e| ProviderError::Failed {
                 what: format!("the integrity check of {name}'s copy"),
                 reason: crate::render::error_chain(&e),
+                hint: None,
             })?;
         let metadata_file_path = format!("{prefix}/{metadata_rel}");
         // Only a copy that passed its check is shown to Snowflake.
@@ -656,16 +658,24 @@ fn sync_error(e: sync::SyncError) -> ProviderError {
 }
 
 fn migrate_error(name: &str, e: MigrateError) -> ProviderError {
+    let reason = crate::render::error_chain(&e);
     match e {
         MigrateError::Sync(sync::SyncError::Call(p)) => p,
         MigrateError::Interrupted => ProviderError::Interrupted,
-        MigrateError::Rewrite(r) => ProviderError::Failed {
+        MigrateError::Rewrite(_) => ProviderError::Failed {
             what: format!("rewriting {name}'s metadata"),
-            reason: crate::render::error_chain(&r),
+            reason,
+            hint: None,
         },
-        other => ProviderError::Failed {
+        MigrateError::Copy { hint, .. } => ProviderError::Failed {
             what: format!("copying {name}"),
-            reason: crate::render::error_chain(&other),
+            reason,
+            hint,
+        },
+        MigrateError::Sync(_) => ProviderError::Failed {
+            what: format!("copying {name}"),
+            reason,
+            hint: None,
         },
     }
 }

@@ -131,6 +131,7 @@ impl Client {
             .ok_or_else(|| ProviderError::Failed {
                 what: operation.into(),
                 reason: "the answer has no access_token".into(),
+                hint: None,
             })?
             .to_string();
         // Renewed a minute before it expires (half-way for tokens shorter than two).

@@ -206,6 +206,7 @@ impl Resource for SnowflakeCatalogIntegration {
             .ok_or_else(|| ProviderError::Failed {
                 what: format!("create catalog integration {stored}"),
                 reason: format!("role {admin} does not see it after creating it"),
+                hint: None,
             })
     }
 

@@ -171,6 +171,7 @@ impl Resource for SnowflakeDatabase {
             .ok_or_else(|| ProviderError::Failed {
                 what: operation,
                 reason: format!("role {admin} does not see it after creating it"),
+                hint: None,
             })
     }
 

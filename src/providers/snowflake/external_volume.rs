@@ -130,6 +130,7 @@ async fn find(
         .ok_or_else(|| ProviderError::Failed {
             what: operation.clone(),
             reason: "DESC EXTERNAL VOLUME shows no storage location".into(),
+            hint: None,
         })?;
     let field = |k: &str| loc[k].as_str().unwrap_or_default().to_string();
     let url = field("STORAGE_BASE_URL");
@@ -284,6 +285,7 @@ impl Resource for SnowflakeExternalVolume {
             .ok_or_else(|| ProviderError::Failed {
                 what: format!("create external volume {stored}"),
                 reason: format!("role {admin} does not see it after creating it"),
+                hint: None,
             })
     }
 

@@ -194,6 +194,7 @@ pub async fn register(
         .ok_or_else(|| ProviderError::Failed {
             what: operation,
             reason: format!("role {} does not see it after registering it", s.role),
+            hint: None,
         })
 }
 

@@ -421,6 +421,7 @@ impl Resource for SnowflakeRole {
                 .ok_or_else(|| ProviderError::Failed {
                     what: format!("create role {}", n.role),
                     reason: format!("role {admin} does not see it after creating it"),
+                    hint: None,
                 })?;
         Ok(RoleState {
             name: n.role,

@@ -145,6 +145,7 @@ impl Resource for SnowflakeSchema {
             .ok_or_else(|| ProviderError::Failed {
                 what: operation,
                 reason: format!("role {admin} does not see it after creating it"),
+                hint: None,
             })
     }
 

@@ -166,6 +166,7 @@ fn iceberg_table(
     let decode = |e: &dyn std::fmt::Display| ProviderError::Failed {
         what: format!("load table {}", spec.display()),
         reason: format!("the catalog's answer is not Iceberg table metadata: {e}"),
+        hint: None,
     };
     let metadata: TableMetadata =
         serde_json::from_value(body["metadata"].clone()).map_err(|e| decode(&e))?;
@@ -237,6 +238,7 @@ impl PolarisTable {
             .ok_or_else(|| ProviderError::Failed {
                 what: operation.clone(),
                 reason: "the table is gone after the commit".into(),
+                hint: None,
             })?;
         let expected = check::Expected {
             snapshot_id: prepared.snapshot_id,
@@ -248,6 +250,7 @@ impl PolarisTable {
             .map_err(|e| ProviderError::Failed {
                 what: format!("the check of table {}", t.display()),
                 reason: crate::render::error_chain(&e),
+                hint: None,
             })?;
         Ok(after)
     }
@@ -354,6 +357,7 @@ impl Resource for PolarisTable {
                         .ok_or_else(|| ProviderError::Failed {
                             what: format!("create table {}", t.display()),
                             reason: "it exists, then it does not".into(),
+                            hint: None,
                         })?,
                 }
             }
