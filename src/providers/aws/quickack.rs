@@ -12,9 +12,10 @@
 //! at once (`TCP_QUICKACK`, which Linux does not keep set, hence after every such read),
 //! so the body follows the headers without waiting. HTTPS endpoints (AWS) keep the SDK's client.
 //!
-//! What it leaves out of the SDK's client: proxies (a local store is not reached through
-//! one) and connection poisoning (hyper drops a connection that broke anyway). forge
-//! sets no read timeout; the attempt timeout bounds each call.
+//! What it leaves out of the SDK's client: proxy support (which the SDK's client uses
+//! only when given a proxy configuration, and forge gives none), connection poisoning
+//! (hyper drops a connection that broke anyway) and the read timeout (forge sets none;
+//! the attempt timeout bounds each call).
 
 use std::future::Future;
 use std::io;
