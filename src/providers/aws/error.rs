@@ -81,7 +81,7 @@ where
 }
 
 /// The first error of type `T` in `err`'s chain of causes.
-fn find<'a, T: std::error::Error + 'static>(
+pub(super) fn find<'a, T: std::error::Error + 'static>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a T> {
     let mut cur = Some(err);

@@ -38,6 +38,8 @@ use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector a
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 
+use super::error::find;
+
 /// The SDK HTTP client for a plain-HTTP store: one connection pool per connect timeout
 /// asked for (in practice one), sockets that acknowledge at once.
 pub fn client() -> SharedHttpClient {
@@ -111,21 +113,12 @@ impl HttpConnector for Connector {
 /// As the SDK's client classifies hyper's errors: a failed connection, a cut one or any
 /// I/O error may succeed on another try (`io`); anything else is not retried by the SDK.
 fn connector_error(e: hyper_util::client::legacy::Error) -> ConnectorError {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-    let mut transient = e.is_connect();
-    while let Some(err) = cur {
-        if err.is::<io::Error>() {
-            transient = true;
-        }
-        if let Some(h) = err.downcast_ref::<hyper::Error>() {
-            if h.is_timeout() {
-                return ConnectorError::timeout(e.into());
-            }
-            transient |= h.is_incomplete_message() || h.is_closed() || h.is_canceled();
-        }
-        cur = err.source();
+    let hyper = find::<hyper::Error>(&e);
+    if hyper.is_some_and(hyper::Error::is_timeout) {
+        return ConnectorError::timeout(e.into());
     }
-    if transient {
+    let cut = hyper.is_some_and(|h| h.is_incomplete_message() || h.is_closed() || h.is_canceled());
+    if e.is_connect() || cut || find::<io::Error>(&e).is_some() {
         ConnectorError::io(e.into())
     } else {
         ConnectorError::other(e.into(), None)
