@@ -44,30 +44,11 @@ where
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
-            let status = se.raw().status();
-            let code = e.code().map(str::to_string).unwrap_or_else(|| {
-                if status == 404 {
-                    "NotFound".into()
-                } else {
-                    format!("HTTP {status}")
-                }
-            });
-            let message = match e.message() {
-                Some(m) => m.to_string(),
-                // HEAD responses carry no body: say what the status means.
-                None => match status {
-                    401 | 403 => {
-                        "access denied: the keys are wrong or not allowed to do this".into()
-                    }
-                    404 => "not found".into(),
-                    s => format!("the service answered HTTP {s}"),
-                },
-            };
-            Failure::Service {
-                code,
-                status,
-                message,
-            }
+            service_failure(
+                se.raw().status(),
+                e.code().map(str::to_string),
+                e.message().map(str::to_string),
+            )
         }
         _ => {
             if let Some(c) = find::<CredentialsError>(&err) {
@@ -77,6 +58,32 @@ where
                 reason: connection_reason(&err),
             }
         }
+    }
+}
+
+/// The failure an error answer with `status` stands for: the service's code and message
+/// when it gave them, else what the status means (HEAD answers carry no body).
+pub(in crate::providers::aws) fn service_failure(
+    status: u16,
+    code: Option<String>,
+    message: Option<String>,
+) -> Failure {
+    let code = code.unwrap_or_else(|| {
+        if status == 404 {
+            "NotFound".into()
+        } else {
+            format!("HTTP {status}")
+        }
+    });
+    let message = message.unwrap_or_else(|| match status {
+        401 | 403 => "access denied: the keys are wrong or not allowed to do this".into(),
+        404 => "not found".into(),
+        s => format!("the service answered HTTP {s}"),
+    });
+    Failure::Service {
+        code,
+        status,
+        message,
     }
 }
 
@@ -128,7 +135,9 @@ fn credentials(e: &CredentialsError) -> Failure {
 }
 
 /// Why a connection failed, from the kinds of error in the chain.
-fn connection_reason(err: &(dyn std::error::Error + 'static)) -> String {
+pub(in crate::providers::aws) fn connection_reason(
+    err: &(dyn std::error::Error + 'static),
+) -> String {
     if let Some(io) = find::<std::io::Error>(err) {
         use std::io::ErrorKind::*;
         match io.kind() {
