@@ -237,6 +237,11 @@ pub struct S3SyncArgs {
     /// Part size in MiB of multipart uploads (at least 5).
     #[arg(long, default_value_t = 8)]
     pub part_size_mib: u64,
+    /// Copy through the AWS SDK even between two plain-HTTP stores. By default forge
+    /// writes the GET and PUT of such a copy itself and moves the body in the kernel
+    /// (faster; the same checks and retries).
+    #[arg(long)]
+    pub no_direct: bool,
     /// Only show what would be copied.
     #[arg(long)]
     pub dry_run: bool,

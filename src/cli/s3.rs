@@ -6,7 +6,7 @@ use super::exit;
 use super::{Error, Interrupt, S3SyncArgs};
 use crate::provider::Ctx;
 use crate::providers::aws::client::ClientError;
-use crate::providers::aws::sync::{self, Location, Options};
+use crate::providers::aws::sync::{self, Options};
 use crate::providers::aws::{Clients, StoreSpec};
 use crate::secret::{SecretSpec, Secrets};
 
@@ -45,11 +45,13 @@ pub async fn sync(a: S3SyncArgs, interrupt: &Interrupt) -> Result<i32, Error> {
         let (clients, ctx, url) = (clients.clone(), ctx.clone(), url.to_string());
         async move {
             let (bucket, prefix) = parse(&url)?;
-            let client = clients.get(&ctx, &spec).await.map_err(|e| match e {
-                ClientError::NotYet(why) => Error::Usage(why),
-                ClientError::Provider(e) => Error::Sync(e.into()),
-            })?;
-            Ok::<_, Error>(Location::new(client, &spec.label(), &bucket, &prefix))
+            clients
+                .location(&ctx, &spec, &bucket, &prefix)
+                .await
+                .map_err(|e| match e {
+                    ClientError::NotYet(why) => Error::Usage(why),
+                    ClientError::Provider(e) => Error::Sync(e.into()),
+                })
         }
     };
     let src_store = store(
@@ -91,6 +93,7 @@ pub async fn sync(a: S3SyncArgs, interrupt: &Interrupt) -> Result<i32, Error> {
         concurrency: a.concurrency,
         multipart_threshold: a.multipart_threshold_mib * 1024 * 1024,
         part_size: a.part_size_mib * 1024 * 1024,
+        direct: !a.no_direct,
         ..Options::default()
     };
     let cancel = interrupt.arm();

@@ -6,8 +6,20 @@ use crate::support::proxy::{Fault, FaultProxy};
 use crate::support::servers::{S3Server, boto3, moto, s3s_fs, unique};
 
 fn sync(p: &Project, src_endpoint: &str, dst_endpoint: &str, from: &str, to: &str) -> Run {
+    sync_with(p, src_endpoint, dst_endpoint, from, to, &[])
+}
+
+/// [`sync`] with `extra` arguments.
+fn sync_with(
+    p: &Project,
+    src_endpoint: &str,
+    dst_endpoint: &str,
+    from: &str,
+    to: &str,
+    extra: &[&str],
+) -> Run {
     let (s, d) = (s3s_fs(), moto());
-    let args = [
+    let mut args = vec![
         "s3",
         "sync",
         from,
@@ -29,6 +41,7 @@ fn sync(p: &Project, src_endpoint: &str, dst_endpoint: &str, from: &str, to: &st
         "--multipart-threshold-mib",
         "8",
     ];
+    args.extend_from_slice(extra);
     p.run_env(
         &args,
         &[
@@ -152,6 +165,28 @@ fn copies_what_is_new_or_resized_with_multipart_for_large_objects() {
 
 #[test]
 fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
+    faults_case(Path::Direct);
+}
+
+#[test]
+fn faults_are_retried_and_a_failing_object_does_not_stop_the_others_through_the_sdk() {
+    faults_case(Path::Sdk);
+}
+
+/// Which data path copies the objects below the multipart threshold.
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    /// forge's own GET and PUT (the default between two plain-HTTP stores).
+    Direct,
+    /// The AWS SDK (`--no-direct`).
+    Sdk,
+}
+
+fn faults_case(path: Path) {
+    let extra: &[&str] = match path {
+        Path::Direct => &[],
+        Path::Sdk => &["--no-direct"],
+    };
     let (s, d) = (s3s_fs(), moto());
     let (sb, db) = (unique("fsrc"), unique("fdst"));
     boto3(s, &format!("s3.create_bucket(Bucket='{sb}')"));
@@ -160,6 +195,8 @@ fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
         .map(|i| (format!("t/data/f{i}"), 2000 + i))
         .collect();
     objects.push(("t/data/large".into(), 9 * 1024 * 1024 + 3));
+    // Below the multipart threshold but large enough for the direct path's kernel relay.
+    objects.push(("t/data/mid".into(), 3 * 1024 * 1024 + 5));
     let refs: Vec<(&str, usize)> = objects.iter().map(|(k, n)| (k.as_str(), *n)).collect();
     put(s, &sb, &refs);
     let src_proxy = FaultProxy::start(s.port);
@@ -204,6 +241,13 @@ fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
             "<Error><Code>InternalError</Code><Message>injected</Message></Error>".into(),
         ),
     );
+    // The mid-size object's stream is cut: resumed from where it broke into the same PUT.
+    src_proxy.add(
+        Some("GET"),
+        &format!("/{sb}/t/data/mid"),
+        Some(1),
+        Fault::ResetMidBody,
+    );
     // A fault that does not pass: the source keeps failing for f5.
     src_proxy.add(
         Some("GET"),
@@ -215,16 +259,17 @@ fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
         ),
     );
     let p = Project::new("");
-    let r = sync(
+    let r = sync_with(
         &p,
         &src_proxy.endpoint(),
         &dst_proxy.endpoint(),
         &format!("s3://{sb}/t/"),
         &format!("s3://{db}/t/"),
+        extra,
     )
     .expect_code(3);
     let rep = report(&r);
-    assert_eq!(rep["report"]["copied"], 12, "{rep}");
+    assert_eq!(rep["report"]["copied"], 13, "{rep}");
     assert_eq!(rep["report"]["failed"][0][0], "data/f5");
     assert!(
         src_proxy.count("GET", &format!("/{sb}/t/data/f1")) >= 2,
@@ -238,28 +283,49 @@ fn faults_are_retried_and_a_failing_object_does_not_stop_the_others() {
         dst_proxy.count("PUT", &format!("/{db}/t/data/large")) >= 3,
         "the refused part was sent again"
     );
-    let digest = |server: &S3Server, bucket: &str| {
+    // The cut GET and its resumption, feeding one PUT.
+    assert_eq!(src_proxy.count("GET", &format!("/{sb}/t/data/mid")), 2);
+    assert_eq!(dst_proxy.count("PUT", &format!("/{db}/t/data/mid")), 1);
+    // Which path made the whole-object calls: forge's own requests, or the SDK's.
+    let agents = src_proxy.agents("GET", &format!("/{sb}/t/data/f"));
+    let agents = [
+        agents,
+        dst_proxy.agents("PUT", &format!("/{db}/t/data/mid")),
+    ]
+    .concat();
+    let want = match path {
+        Path::Direct => "forge/",
+        Path::Sdk => "aws-sdk-rust/",
+    };
+    assert!(
+        !agents.is_empty() && agents.iter().all(|a| a.starts_with(want)),
+        "{agents:?}"
+    );
+    let digest = |server: &S3Server, bucket: &str, key: &str| {
         boto3(
             server,
             &format!(
-                "import hashlib\nprint(hashlib.sha256(s3.get_object(Bucket='{bucket}', Key='t/data/large')['Body'].read()).hexdigest())"
+                "import hashlib\nprint(hashlib.sha256(s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read()).hexdigest())"
             ),
         )
     };
-    assert_eq!(
-        digest(s, &sb),
-        digest(d, &db),
-        "the resumed copy is byte for byte the source"
-    );
+    for key in ["t/data/large", "t/data/mid"] {
+        assert_eq!(
+            digest(s, &sb, key),
+            digest(d, &db, key),
+            "the resumed copy of {key} is byte for byte the source"
+        );
+    }
     // The store recovers: the next run copies only what is missing.
     src_proxy.clear();
     let rep = report(
-        &sync(
+        &sync_with(
             &p,
             &src_proxy.endpoint(),
             &dst_proxy.endpoint(),
             &format!("s3://{sb}/t/"),
             &format!("s3://{db}/t/"),
+            extra,
         )
         .expect_code(0),
     );

@@ -65,8 +65,18 @@ pub struct FaultProxy {
     /// The port to point clients at.
     pub port: u16,
     rules: Arc<Mutex<Vec<Rule>>>,
-    seen: Arc<Mutex<Vec<String>>>,
-    keys: Arc<Mutex<Vec<String>>>,
+    log: Arc<Log>,
+}
+
+/// What the proxy saw.
+#[derive(Default)]
+struct Log {
+    /// `METHOD path` of every request.
+    seen: Mutex<Vec<String>>,
+    /// SigV4 access key ids, each once.
+    keys: Mutex<Vec<String>>,
+    /// `METHOD path` and the `User-Agent` of every request, in pairs.
+    agents: Mutex<Vec<(String, String)>>,
 }
 
 impl FaultProxy {
@@ -108,12 +118,11 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
-        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-        let keys: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (r, s, k) = (rules.clone(), seen.clone(), keys.clone());
+        let log: Arc<Log> = Arc::default();
+        let (r, l) = (rules.clone(), log.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (r, s, k, up, tls) = (r.clone(), s.clone(), k.clone(), up.clone(), tls.clone());
+                let (r, l, up, tls) = (r.clone(), l.clone(), up.clone(), tls.clone());
                 std::thread::spawn(move || {
                     let client: Box<dyn Conn> = match tls {
                         Some(cfg) => match rustls::ServerConnection::new(cfg) {
@@ -122,16 +131,11 @@ impl FaultProxy {
                         },
                         None => Box::new(conn),
                     };
-                    let _ = handle(client, &up, &r, &s, &k);
+                    let _ = handle(client, &up, &r, &l);
                 });
             }
         });
-        Self {
-            port,
-            rules,
-            seen,
-            keys,
-        }
+        Self { port, rules, log }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -156,13 +160,27 @@ impl FaultProxy {
 
     /// `METHOD path` of every request seen.
     pub fn seen(&self) -> Vec<String> {
-        self.seen.lock().expect("seen").clone()
+        self.log.seen.lock().expect("seen").clone()
     }
 
     /// The access key ids of the signed requests seen (SigV4 `Credential=KEY/…`), each
     /// once, in order of first use.
     pub fn access_keys(&self) -> Vec<String> {
-        self.keys.lock().expect("keys").clone()
+        self.log.keys.lock().expect("keys").clone()
+    }
+
+    /// The `User-Agent` of every request matching `method` and `path_prefix` so far
+    /// (empty for a request without one).
+    pub fn agents(&self, method: &str, path_prefix: &str) -> Vec<String> {
+        let want = format!("{method} {path_prefix}");
+        self.log
+            .agents
+            .lock()
+            .expect("agents")
+            .iter()
+            .filter(|(r, _)| r.starts_with(&want))
+            .map(|(_, a)| a.clone())
+            .collect()
     }
 
     /// How many requests matched `method` and `path_prefix` so far.
@@ -226,9 +244,10 @@ fn handle(
     client: Box<dyn Conn>,
     up: &Upstream,
     rules: &Mutex<Vec<Rule>>,
-    seen: &Mutex<Vec<String>>,
-    keys: &Mutex<Vec<String>>,
+    log: &Log,
 ) -> std::io::Result<()> {
+    let (seen, keys) = (&log.seen, &log.keys);
+    let mut agent = String::new();
     let mut reader = BufReader::new(client);
     let mut head = Vec::new();
     let mut content_length = 0usize;
@@ -243,6 +262,9 @@ fn handle(
         }
         if lower.starts_with("connection:") {
             continue;
+        }
+        if lower.starts_with("user-agent:") {
+            agent = line["user-agent:".len()..].trim().to_string();
         }
         if lower.starts_with("authorization:")
             && let Some(rest) = line.split("Credential=").nth(1)
@@ -272,6 +294,10 @@ fn handle(
     );
     seen.lock()
         .map(|mut s| s.push(format!("{method} {path}")))
+        .ok();
+    log.agents
+        .lock()
+        .map(|mut a| a.push((format!("{method} {path}"), agent)))
         .ok();
     let mut client = reader.into_inner();
     let fault = pick(rules, &method, &path);

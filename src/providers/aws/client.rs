@@ -9,8 +9,10 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use serde::{Deserialize, Serialize};
 
+use super::sync::Location;
 use crate::provider::{Ctx, ProviderError};
 use crate::secret::{SecretError, SecretSpec};
 
@@ -61,10 +63,14 @@ pub enum ClientError {
     Provider(ProviderError),
 }
 
+/// A store's client and the credentials provider it was built with (which the client
+/// does not hand out).
+type Entry = (aws_sdk_s3::Client, Option<SharedCredentialsProvider>);
+
 /// One client per store, built on first use.
 #[derive(Debug, Clone, Default)]
 pub struct Clients {
-    cache: Arc<Mutex<HashMap<String, aws_sdk_s3::Client>>>,
+    cache: Arc<Mutex<HashMap<String, Entry>>>,
 }
 
 impl Clients {
@@ -74,6 +80,29 @@ impl Clients {
         ctx: &Ctx,
         store: &StoreSpec,
     ) -> Result<aws_sdk_s3::Client, ClientError> {
+        Ok(self.entry(ctx, store).await?.0)
+    }
+
+    /// `bucket`/`prefix` on `store`, for syncs and single objects, with the store's
+    /// client and credentials.
+    pub async fn location(
+        &self,
+        ctx: &Ctx,
+        store: &StoreSpec,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Location, ClientError> {
+        let (client, credentials) = self.entry(ctx, store).await?;
+        Ok(Location::for_store(
+            client,
+            store,
+            credentials,
+            bucket,
+            prefix,
+        ))
+    }
+
+    async fn entry(&self, ctx: &Ctx, store: &StoreSpec) -> Result<Entry, ClientError> {
         let key = serde_json::to_string(store).expect("a store spec is plain data");
         if let Some(c) = self
             .cache
@@ -105,12 +134,15 @@ impl Clients {
                 aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
             )
             .build();
-        let client = aws_sdk_s3::Client::from_conf(conf);
+        let entry = (
+            aws_sdk_s3::Client::from_conf(conf),
+            shared.credentials_provider(),
+        );
         self.cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, client.clone());
-        Ok(client)
+            .insert(key, entry.clone());
+        Ok(entry)
     }
 }
 

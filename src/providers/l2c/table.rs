@@ -260,8 +260,8 @@ impl L2cTable {
         let Some(store) = &side.store else {
             return Ok(Err(format!("no store is declared for the {what}")));
         };
-        match self.stores.get(ctx, store).await {
-            Ok(c) => Ok(Ok(Location::new(c, &store.label(), bucket, prefix))),
+        match self.stores.location(ctx, store, bucket, prefix).await {
+            Ok(l) => Ok(Ok(l)),
             Err(ClientError::NotYet(why)) => Ok(Err(why)),
             Err(ClientError::Provider(e)) => Err(e),
         }

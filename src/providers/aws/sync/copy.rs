@@ -1,11 +1,13 @@
 //! [`copy`]: carries out a [`CopyList`], each object a unit of the walker: one PUT
-//! below the multipart threshold, a multipart upload above it ([`transfer`](super::transfer)).
+//! below the multipart threshold (by the [`direct`](super::direct) path between two
+//! plain-HTTP stores), a multipart upload above it ([`transfer`](super::transfer)).
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use super::direct::Direct;
 use super::transfer::{copy_multipart, copy_whole};
 use super::{CopyList, Location, Options, SyncError};
 use crate::graph::walk::{Outcome, walk};
@@ -97,6 +99,10 @@ pub async fn copy(
         })
     });
     let units = Arc::new(units);
+    let direct = match opts.direct {
+        true => Direct::new(src, dst).await.map(Arc::new),
+        false => None,
+    };
     let (src2, dst2, backoff, us, ev) = (
         src.clone(),
         dst.clone(),
@@ -111,10 +117,14 @@ pub async fn copy(
         cancel,
         move |i| {
             let (src, dst, unit, ev) = (src2.clone(), dst2.clone(), us[i].clone(), ev.clone());
+            let direct = direct.clone();
             async move {
                 let size = match &unit {
                     Unit::Whole { key, size } => {
-                        copy_whole(&src, &dst, key, *size, &backoff).await?;
+                        match &direct {
+                            Some(d) => d.copy(key, *size, &backoff).await?,
+                            None => copy_whole(&src, &dst, key, *size, &backoff).await?,
+                        }
                         *size
                     }
                     Unit::Multipart { key, size } => {

@@ -27,6 +27,14 @@ pub enum SyncError {
         /// What changed.
         why: String,
     },
+    /// The store answered in a way this copy cannot use.
+    #[error("GetObject {key}: {why}")]
+    Unsupported {
+        /// Relative key.
+        key: String,
+        /// What the answer lacked, and what to do.
+        why: String,
+    },
     /// The object's body kept breaking while streamed.
     #[error("GetObject {key}: the download broke {times} times")]
     Stream {

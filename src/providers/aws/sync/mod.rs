@@ -14,9 +14,12 @@
 //! with the shared backoff on errors worth retrying (a GET cut mid-way resumes from where
 //! it broke, pinned to the same ETag; a refused PUT or part is sent again from a ranged
 //! GET); a failed object is reported while the others go on, so a re-run resumes where
-//! this one stopped.
+//! this one stopped. Between two plain-HTTP stores, objects below the multipart
+//! threshold take the [`direct`] path instead: the same steps and checks without the
+//! SDK, the body moved in the kernel.
 
 mod copy;
+mod direct;
 mod endpoint;
 mod error;
 mod listing;
@@ -32,6 +35,8 @@ pub use listing::{CopyList, Listing, diff, list};
 
 use std::time::Duration;
 
+use aws_credential_types::provider::SharedCredentialsProvider;
+
 use crate::providers::retry::Backoff;
 
 /// One side of a sync: a bucket and key prefix on one store, with that store's client.
@@ -41,6 +46,9 @@ pub struct Location {
     label: String,
     bucket: String,
     prefix: String,
+    /// The store's endpoint URL and credentials when it is plain `http://` with
+    /// path-style buckets, so the [`direct`] path may serve it.
+    plain: Option<(String, SharedCredentialsProvider)>,
 }
 
 impl Location {
@@ -66,7 +74,28 @@ impl Location {
             label: label.to_string(),
             bucket: bucket.to_string(),
             prefix,
+            plain: None,
         }
+    }
+
+    /// [`Location::new`] for a client built from `store` with `credentials`, labelled
+    /// as the store is; a plain-HTTP path-style store may be served by the [`direct`]
+    /// path.
+    pub fn for_store(
+        client: aws_sdk_s3::Client,
+        store: &crate::providers::aws::StoreSpec,
+        credentials: Option<SharedCredentialsProvider>,
+        bucket: &str,
+        prefix: &str,
+    ) -> Self {
+        let mut loc = Self::new(client, &store.label(), bucket, prefix);
+        let path_style = store.path_style.unwrap_or(store.endpoint.is_some());
+        let plain = store
+            .endpoint
+            .clone()
+            .filter(|e| path_style && e.to_ascii_lowercase().starts_with("http://"));
+        loc.plain = plain.zip(credentials);
+        loc
     }
 
     /// The bucket.
@@ -98,6 +127,9 @@ pub struct Options {
     /// How often and how patiently each call is retried (connection resets mid-body
     /// included).
     pub backoff: Backoff,
+    /// Whether objects below the multipart threshold may take the [`direct`] path when
+    /// both stores are plain-HTTP (off: always through the SDK).
+    pub direct: bool,
 }
 
 impl Default for Options {
@@ -113,6 +145,7 @@ impl Default for Options {
                 max: Duration::from_secs(5),
                 attempts: 5,
             },
+            direct: true,
         }
     }
 }

@@ -193,7 +193,11 @@ impl<'a> Reader<'a> {
 /// The MD5 (base64) an ETag stands for, when it stands for one: 32 hex digits (not a
 /// multipart `…-N` ETag) of an object stored in the clear or with SSE-S3. With SSE-KMS
 /// or SSE-C the ETag is not the content's MD5.
-fn plain_md5(etag: Option<&str>, sse: Option<&str>, sse_c: Option<&str>) -> Option<String> {
+pub(super) fn plain_md5(
+    etag: Option<&str>,
+    sse: Option<&str>,
+    sse_c: Option<&str>,
+) -> Option<String> {
     if sse_c.is_some() || sse.is_some_and(|s| s != "AES256") {
         return None;
     }
