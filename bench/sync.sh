@@ -2,7 +2,9 @@
 # forge's smart sync side by side with rclone (default, and tuned: --transfers 16
 # --checkers 16 --size-only --s3-no-head --s3-no-check-bucket) and the replaced tool's
 # sequential boto3 sync (../shared/bench/py_smart_sync.py), between two local s3s-fs
-# servers on tmpfs, tools interleaved round by round (hyperfine), ratios printed.
+# servers on tmpfs, tools interleaved round by round (hyperfine), ratios printed. forge
+# runs twice: as users get it (both stores plain HTTP, so its direct path copies) and with
+# --no-direct (through the AWS SDK, as it copies to AWS over HTTPS).
 #
 # Workloads: 2,000 × 16 KiB objects; 6 × 128 MiB objects; an incremental re-sync (50 new,
 # 5 resized). The servers run with bench/nodelay.c preloaded, so they set TCP_NODELAY as
@@ -67,6 +69,7 @@ tools() { # tools NAME PREFIX
   rm -f "$OUT"/rss-"$name"-*.txt
   hyperfine --runs "$RUNS" --export-markdown "$OUT/sync-$name.md" --export-json "$OUT/sync-$name.json" --prepare "${PREPARE:-$reset_dst}" \
     -n forge "$(timed "$name" forge) $FORGE s3 sync ${FORGE_SYNC_ARGS:-} s3://lake/$prefix s3://lake/$prefix --source-endpoint http://127.0.0.1:$SP --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint http://127.0.0.1:$DP --dest-access-key-env DST_AK --dest-secret-key-env DST_SK --concurrency 16" \
+    -n forge-sdk "$(timed "$name" forge-sdk) $FORGE s3 sync ${FORGE_SYNC_ARGS:-} s3://lake/$prefix s3://lake/$prefix --source-endpoint http://127.0.0.1:$SP --source-access-key-env SRC_AK --source-secret-key-env SRC_SK --dest-endpoint http://127.0.0.1:$DP --dest-access-key-env DST_AK --dest-secret-key-env DST_SK --concurrency 16 --no-direct" \
     -n rclone "$(timed "$name" rclone) rclone sync src:lake/$prefix dst:lake/$prefix" \
     -n rclone-tuned "$(timed "$name" rclone-tuned) rclone sync src:lake/$prefix dst:lake/$prefix --transfers 16 --checkers 16 --size-only --s3-no-head --s3-no-check-bucket" \
     -n python-boto3 "$(timed "$name" python-boto3) env PYTHONPATH=$PY python3 $REF http://127.0.0.1:$SP lake $prefix http://127.0.0.1:$DP lake $prefix"
@@ -109,7 +112,7 @@ for name in [w for w in ["small", "large", "incremental"] if w in workloads]:
     r = {x["command"]: x for x in json.load(open(path))["results"]}
     t, p = r["rclone-tuned"], r["python-boto3"]
     tcpu, trss = t["user"] + t["system"], rss(name, "rclone-tuned")
-    for tool in ["forge", "rclone", "rclone-tuned", "python-boto3"]:
+    for tool in ["forge", "forge-sdk", "rclone", "rclone-tuned", "python-boto3"]:
         x = r[tool]
         cpu, m = x["user"] + x["system"], rss(name, tool)
         print(f"| {name} | {tool} | {x['median']:.3f} | {cpu:.3f} | {m:.0f} | {x['median']/t['median']:.2f} | {cpu/tcpu:.2f} | {m/trss:.2f} | {p['median']/x['median']:.1f}x |")
