@@ -4,7 +4,9 @@
 //! What came in with the GET's head is written first; a rest of at least
 //! [`SPLICE_FROM`] bytes then moves on Linux with `splice(2)`, socket to pipe to
 //! socket, so its bytes stay in the kernel (never copied into forge and back out),
-//! through two pipes in turn so reading and writing overlap;
+//! through two pipes in turn so reading and writing overlap, the source's socket
+//! waking this side only once a batch has arrived (`SO_RCVLOWAT`, reset before the
+//! connection is used again);
 //! smaller rests, and other systems, go through one buffer. Either way at most a pipe
 //! or a buffer of the object is held at once. When the source breaks, whatever it
 //! delivered is first passed on, so the count of bytes moved is exactly what the
@@ -85,6 +87,61 @@ mod kernel {
         Drained(Result<usize, WireError>),
     }
 
+    /// The source's socket reads as ready only once this much has arrived (or less, at
+    /// the end of the body), so each wake-up moves a batch rather than a segment.
+    const BATCH: u64 = 256 * 1024;
+
+    /// `SO_RCVLOWAT` on the source while its body is relayed, back to 1 (the default,
+    /// which the next response head needs) when dropped.
+    struct LowWater<'a> {
+        stream: &'a TcpStream,
+        now: usize,
+    }
+
+    impl<'a> LowWater<'a> {
+        fn new(stream: &'a TcpStream) -> Self {
+            Self { stream, now: 1 }
+        }
+
+        /// Best effort: a system that refuses only wakes this side more often. (Setting
+        /// it back to 1 on a live TCP socket cannot fail; were it to, the connection's next
+        /// answer would wait for the idle limit and be retried on a new connection.)
+        fn set(&mut self, bytes: usize) {
+            if bytes != self.now && set_low_water(self.stream, bytes).is_ok() {
+                self.now = bytes;
+            }
+        }
+    }
+
+    impl Drop for LowWater<'_> {
+        fn drop(&mut self) {
+            self.set(1);
+        }
+    }
+
+    /// Sets `SO_RCVLOWAT` on `stream` to `bytes` (no safe wrapper offers this option).
+    #[allow(unsafe_code)]
+    fn set_low_water(stream: &TcpStream, bytes: usize) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+        // SAFETY: the option value is a live `c_int` whose exact size is passed with it,
+        // and the descriptor stays open for the borrow of `stream`.
+        let rc = unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVLOWAT,
+                (&raw const value).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
     /// Within this many bytes of the end, reads are acknowledged at once.
     const TAIL: u64 = 256 * 1024;
 
@@ -141,6 +198,7 @@ mod kernel {
         let (mut fill, mut drain) = (0, 0);
         let mut source_broke = None;
         let (src, dst) = (&src.stream, &dst.stream);
+        let mut low = LowWater::new(src);
         loop {
             let can_fill = left > 0 && source_broke.is_none() && held[fill] == 0;
             let can_drain = held[drain] > 0;
@@ -148,6 +206,9 @@ mod kernel {
                 break;
             }
             let (fp, dp) = (&pipes[fill], &pipes[drain]);
+            if can_fill {
+                low.set(left.min(BATCH).min(fp.size as u64) as usize);
+            }
             let want = usize::try_from(left).unwrap_or(usize::MAX).min(fp.size);
             let more = if left > 0 || held[1 - drain] > 0 {
                 SpliceFlags::MORE

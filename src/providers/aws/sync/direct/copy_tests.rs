@@ -3,6 +3,7 @@
 //! silent. Real stores run in the integration tests (`tests/it/sync.rs`); these are
 //! the breaks they cannot be made to do at a chosen byte.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,9 +68,9 @@ fn location(addr: std::net::SocketAddr, idle: Duration) -> Location {
     )
 }
 
-/// A source serving `body` as `lake/k` (ETag `"v1"`), honouring `range: bytes=N-`;
-/// the first answer stops after `cut` bytes of body and then, if `hang`, holds the
-/// connection open without a word, else closes it.
+/// A source serving `body` as `lake/k` (ETag `"v1"`) on keep-alive connections,
+/// honouring `range: bytes=N-`; the first answer stops after `cut` bytes of body and
+/// then, if `hang`, holds the connection open without a word, else closes it.
 async fn source(body: Arc<Vec<u8>>, cut: usize, hang: bool) -> std::net::SocketAddr {
     let first = Arc::new(Mutex::new(true));
     serve(move |mut s| {
@@ -92,7 +93,7 @@ async fn source(body: Arc<Vec<u8>>, cut: usize, hang: bool) -> std::net::SocketA
                 );
                 let _ = s.write_all(answer.as_bytes()).await;
                 let once = std::mem::replace(&mut *first.lock().expect("not poisoned"), false);
-                if once || hang {
+                if (once && from + cut < body.len()) || hang {
                     let _ = s.write_all(&body[from..(from + cut).min(body.len())]).await;
                     if hang {
                         tokio::time::sleep(Duration::from_secs(30)).await;
@@ -138,6 +139,14 @@ async fn destination(
     (addr, got)
 }
 
+/// The direct path from the store at `src` (whose client gives up after `idle`) to the
+/// one at `dst`.
+async fn direct(src: std::net::SocketAddr, idle: Duration, dst: std::net::SocketAddr) -> Direct {
+    Direct::new(&location(src, idle), &location(dst, Duration::from_secs(5)))
+        .await
+        .expect("both stores are plain HTTP with lasting keys")
+}
+
 fn backoff(attempts: u32) -> Backoff {
     Backoff {
         first: Duration::from_millis(10),
@@ -156,10 +165,7 @@ async fn a_body_cut_mid_splice_is_resumed_into_the_same_put_byte_for_byte() {
     // Cut well past the head's first read, so the break comes while splicing.
     let src = source(body.clone(), 1_500_000, false).await;
     let (dst, got) = destination("200 OK", "").await;
-    let idle = Duration::from_secs(5);
-    let direct = Direct::new(&location(src, idle), &location(dst, idle))
-        .await
-        .expect("both stores are plain HTTP with lasting keys");
+    let direct = direct(src, Duration::from_secs(5), dst).await;
     direct
         .copy("k", body.len() as u64, &backoff(3))
         .await
@@ -178,10 +184,7 @@ async fn a_refusal_is_the_stores_own_error_and_is_not_retried() {
         "<Error><Code>AccessDenied</Code><Message>not this bucket</Message></Error>",
     )
     .await;
-    let idle = Duration::from_secs(5);
-    let direct = Direct::new(&location(src, idle), &location(dst, idle))
-        .await
-        .expect("both qualify");
+    let direct = direct(src, Duration::from_secs(5), dst).await;
     let err = direct
         .copy("k", body.len() as u64, &backoff(3))
         .await
@@ -197,10 +200,7 @@ async fn a_source_that_falls_silent_is_given_up_after_the_idle_limit() {
     let body = object(1024 * 1024);
     let src = source(body.clone(), 300 * 1024, true).await;
     let (dst, _) = destination("200 OK", "").await;
-    let idle = Duration::from_millis(300);
-    let direct = Direct::new(&location(src, idle), &location(dst, Duration::from_secs(5)))
-        .await
-        .expect("both qualify");
+    let direct = direct(src, Duration::from_millis(300), dst).await;
     let started = std::time::Instant::now();
     let err = direct
         .copy("k", body.len() as u64, &backoff(2))
@@ -221,10 +221,7 @@ async fn an_object_that_changed_since_the_listing_is_not_copied() {
     let body = object(1000);
     let src = source(body.clone(), usize::MAX, false).await;
     let (dst, got) = destination("200 OK", "").await;
-    let idle = Duration::from_secs(5);
-    let direct = Direct::new(&location(src, idle), &location(dst, idle))
-        .await
-        .expect("both qualify");
+    let direct = direct(src, Duration::from_secs(5), dst).await;
     let err = direct
         .copy("k", 999, &backoff(3))
         .await
@@ -247,14 +244,65 @@ async fn a_body_without_a_length_is_refused_with_the_way_around_it() {
     })
     .await;
     let (dst, got) = destination("200 OK", "").await;
-    let idle = Duration::from_secs(5);
-    let direct = Direct::new(&location(src, idle), &location(dst, idle))
-        .await
-        .expect("both qualify");
+    let direct = direct(src, Duration::from_secs(5), dst).await;
     let err = direct
         .copy("k", 3, &backoff(3))
         .await
         .expect_err("no length");
     assert!(err.to_string().contains("--no-direct"), "{err}");
     assert!(got.lock().expect("not poisoned").is_empty());
+}
+
+#[tokio::test]
+async fn a_connection_is_used_again_after_a_spliced_body_even_for_a_tiny_answer() {
+    let big = object(2 * 1024 * 1024 + 3000);
+    let tiny = object(100);
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let (b, t, count) = (big.clone(), tiny.clone(), accepted.clone());
+    // Keep-alive; `lake/big` or `lake/tiny` by the request line.
+    let src = serve(move |mut s| {
+        let (big, tiny) = (b.clone(), t.clone());
+        count.fetch_add(1, Ordering::SeqCst);
+        async move {
+            while let Some(head) = request(&mut s).await {
+                let body = if head.starts_with("get /lake/big ") {
+                    &big
+                } else {
+                    &tiny
+                };
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nETag: \"v1\"\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(answer.as_bytes()).await;
+                let _ = s.write_all(body).await;
+            }
+        }
+    })
+    .await;
+    let (dst, got) = destination("200 OK", "").await;
+    // Were the source's socket left waiting for a batch of the big body's size, the tiny
+    // answer would wait out this limit.
+    let direct = direct(src, Duration::from_secs(3), dst).await;
+    let started = std::time::Instant::now();
+    direct
+        .copy("big", big.len() as u64, &backoff(1))
+        .await
+        .expect("copied");
+    direct
+        .copy("tiny", tiny.len() as u64, &backoff(1))
+        .await
+        .expect("copied");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "one connection, kept alive"
+    );
+    let got = got.lock().expect("not poisoned");
+    assert!(got.len() == 2 && got[0] == *big && got[1] == *tiny);
 }
