@@ -21,6 +21,15 @@ use super::wire::{Conn, WireError, within};
 /// Rests below this go through a buffer: a pipe's set-up costs more than copying them.
 const SPLICE_FROM: u64 = 256 * 1024;
 
+/// How long each store may go without moving a byte.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Idle {
+    /// The source's limit.
+    pub src: Duration,
+    /// The destination's limit.
+    pub dst: Duration,
+}
+
 /// Which side broke, and how.
 #[derive(Debug)]
 pub(super) enum Broke {
@@ -36,7 +45,7 @@ pub(super) async fn relay(
     src: &mut Conn,
     dst: &mut Conn,
     len: u64,
-    idle: Duration,
+    idle: Idle,
     moved: &mut u64,
 ) -> Result<(), Broke> {
     let mut left = len;
@@ -48,7 +57,7 @@ pub(super) async fn relay(
             {
                 return kernel::relay(&[a, b], src, dst, left, idle, moved).await;
             }
-            if src.fill(idle).await.map_err(Broke::Source)? == 0 {
+            if src.fill(idle.src).await.map_err(Broke::Source)? == 0 {
                 return Err(Broke::Source(WireError::cut()));
             }
         }
@@ -56,7 +65,7 @@ pub(super) async fn relay(
             .buf
             .len()
             .min(usize::try_from(left).unwrap_or(usize::MAX));
-        within(idle, async {
+        within(idle.dst, async {
             Ok(dst.stream.write_all(&src.buf[..n]).await?)
         })
         .await
@@ -72,13 +81,12 @@ pub(super) async fn relay(
 mod kernel {
     use std::io;
     use std::os::fd::OwnedFd;
-    use std::time::Duration;
 
     use rustix::pipe::{PipeFlags, SpliceFlags, fcntl_setpipe_size, pipe_with, splice};
     use tokio::io::Interest;
     use tokio::net::TcpStream;
 
-    use super::Broke;
+    use super::{Broke, Idle};
     use crate::providers::aws::sync::direct::wire::{Conn, WireError, quick_ack};
 
     /// What one turn of the relay did.
@@ -190,7 +198,7 @@ mod kernel {
         src: &mut Conn,
         dst: &mut Conn,
         mut left: u64,
-        idle: Duration,
+        idle: Idle,
         moved: &mut u64,
     ) -> Result<(), Broke> {
         // Bytes in each pipe; the pipe filled next and the pipe drained next.
@@ -215,7 +223,13 @@ mod kernel {
             } else {
                 SpliceFlags::empty()
             };
-            let step = tokio::time::timeout(idle, async {
+            // The limit of the store waited on (the longer one when both are).
+            let limit = match (can_fill, can_drain) {
+                (true, false) => idle.src,
+                (false, true) => idle.dst,
+                _ => idle.src.max(idle.dst),
+            };
+            let step = tokio::time::timeout(limit, async {
                 tokio::select! {
                     r = once(src, Interest::READABLE, || {
                         Ok(splice(src, None, &fp.write, None, want, SpliceFlags::MOVE | SpliceFlags::NONBLOCK)?)

@@ -81,15 +81,24 @@ async fn source(body: Arc<Vec<u8>>, cut: usize, hang: bool) -> std::net::SocketA
                     .and_then(|r| r.strip_prefix("bytes=")?.split('-').next()?.parse().ok())
                     .unwrap_or(0);
                 if from > 0 && header(&head, "if-match") != Some("\"v1\"") {
-                    let _ = s.write_all(b"HTTP/1.1 412 Precondition Failed\r\nContent-Length: 0\r\n\r\n").await;
+                    let _ = s
+                        .write_all(b"HTTP/1.1 412 Precondition Failed\r\nContent-Length: 0\r\n\r\n")
+                        .await;
                     continue;
                 }
-                let status = if from > 0 { "206 Partial Content" } else { "200 OK" };
+                let (status, range) = if from > 0 {
+                    let range = format!(
+                        "Content-Range: bytes {from}-{}/{}\r\n",
+                        body.len() - 1,
+                        body.len()
+                    );
+                    ("206 Partial Content", range)
+                } else {
+                    ("200 OK", String::new())
+                };
                 let answer = format!(
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Range: bytes {from}-{}/{}\r\nETag: \"v1\"\r\n\r\n",
-                    body.len() - from,
-                    body.len() - 1,
-                    body.len()
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\n{range}ETag: \"v1\"\r\n\r\n",
+                    body.len() - from
                 );
                 let _ = s.write_all(answer.as_bytes()).await;
                 let once = std::mem::replace(&mut *first.lock().expect("not poisoned"), false);
@@ -305,4 +314,15 @@ async fn a_connection_is_used_again_after_a_spliced_body_even_for_a_tiny_answer(
     );
     let got = got.lock().expect("not poisoned");
     assert!(got.len() == 2 && got[0] == *big && got[1] == *tiny);
+}
+
+#[tokio::test]
+async fn an_empty_object_is_copied_as_an_empty_put() {
+    let src = source(object(0), usize::MAX, false).await;
+    let (dst, got) = destination("200 OK", "").await;
+    let direct = direct(src, Duration::from_secs(5), dst).await;
+    direct.copy("k", 0, &backoff(1)).await.expect("copied");
+    let got = got.lock().expect("not poisoned");
+    assert_eq!(got.len(), 1, "one PUT");
+    assert!(got[0].is_empty());
 }

@@ -30,7 +30,7 @@ use std::time::Duration;
 use aws_credential_types::provider::ProvideCredentials;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use self::body::{Broke, relay};
+use self::body::{Broke, Idle, relay};
 use self::sign::Signer;
 use self::wire::{Conn, Head, Pool, WireError};
 use super::reader::plain_md5;
@@ -241,8 +241,12 @@ impl Direct {
             .await
             .map_err(|e| put(unreachable(&e)))?;
         let (mut moved, mut breaks) = (0, 0);
+        let idle = Idle {
+            src: self.src.idle,
+            dst: self.dst.idle,
+        };
         loop {
-            match relay(&mut src, &mut dst, size - moved, self.src.idle, &mut moved).await {
+            match relay(&mut src, &mut dst, size - moved, idle, &mut moved).await {
                 Ok(()) => break,
                 Err(Broke::Dest(e)) => return Err(put(self.dst_failure(&mut dst, e).await)),
                 Err(Broke::Source(e)) => {
@@ -325,6 +329,15 @@ impl Direct {
                 why: "the store sent the object without its length, which the direct path needs: sync with --no-direct".into(),
             }));
         };
+        // A resumed GET must bring exactly the rest, from the byte asked for.
+        if ranged && (head.status != 206 || head.length != Some(size - from)) {
+            return Err(Stop::Final(SyncError::Unsupported {
+                key: key.to_string(),
+                why: format!(
+                    "the store did not answer the range from byte {from} as asked, which resuming needs: sync with --no-direct"
+                ),
+            }));
+        }
         if length != size {
             return Err(Stop::Final(SyncError::Changed {
                 key: key.to_string(),
