@@ -48,6 +48,19 @@ impl StoreSpec {
             .unwrap_or_else(|| crate::config::defaults::REGION.to_string())
     }
 
+    /// Whether buckets are addressed in the path (`http://host/bucket/key`): as given,
+    /// else for any endpoint but AWS's.
+    pub fn path_style(&self) -> bool {
+        self.path_style.unwrap_or(self.endpoint.is_some())
+    }
+
+    /// Whether the store is reached over plain `http://` (a local store).
+    pub fn plain_http(&self) -> bool {
+        self.endpoint
+            .as_deref()
+            .is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"))
+    }
+
     /// A label for messages: the endpoint, or `AWS`.
     pub fn label(&self) -> String {
         self.endpoint.clone().unwrap_or_else(|| "AWS S3".into())
@@ -114,17 +127,13 @@ impl Clients {
         }
         let shared = shared_config(ctx, store).await?;
         let mut conf = aws_sdk_s3::config::Builder::from(&shared);
-        if store
-            .endpoint
-            .as_deref()
-            .is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"))
-        {
+        if store.plain_http() {
             // A local store (RustFS) over plain HTTP: without it, every GET waits 40 ms
             // for a delayed acknowledgement (see `quickack`).
             conf = conf.http_client(super::quickack::client());
         }
         let conf = conf
-            .force_path_style(store.path_style.unwrap_or(store.endpoint.is_some()))
+            .force_path_style(store.path_style())
             // Checksums only where S3 requires them (the SDK's behaviour before 2025): the
             // CRC trailers cost CPU on every request and some S3-compatible stores reject them.
             .request_checksum_calculation(

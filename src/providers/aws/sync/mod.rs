@@ -89,11 +89,10 @@ impl Location {
         prefix: &str,
     ) -> Self {
         let mut loc = Self::new(client, &store.label(), bucket, prefix);
-        let path_style = store.path_style.unwrap_or(store.endpoint.is_some());
         let plain = store
             .endpoint
             .clone()
-            .filter(|e| path_style && e.to_ascii_lowercase().starts_with("http://"));
+            .filter(|_| store.plain_http() && store.path_style());
         loc.plain = plain.zip(credentials);
         loc
     }

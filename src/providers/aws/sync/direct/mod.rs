@@ -77,9 +77,6 @@ impl Store {
     async fn new(loc: &Location) -> Option<Self> {
         let (endpoint, credentials) = loc.plain.as_ref()?;
         let endpoint: http::Uri = endpoint.parse().ok()?;
-        if endpoint.scheme_str() != Some("http") {
-            return None;
-        }
         let authority = endpoint.authority()?;
         // Where to connect: the endpoint's port, or HTTP's.
         let address = format!(
