@@ -25,6 +25,7 @@ mod body;
 mod sign;
 mod wire;
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_credential_types::provider::ProvideCredentials;
@@ -179,35 +180,34 @@ impl Direct {
         })
     }
 
-    /// Copies `key` (`size` bytes as listed), retrying with `backoff`.
+    /// Copies `key` (`size` bytes as listed), retrying with `backoff` while a call's
+    /// failure is transient.
     pub(super) async fn copy(
         &self,
         key: &str,
         size: u64,
         backoff: &Backoff,
     ) -> Result<(), SyncError> {
-        // The first answer's ETag, asked for by every later GET.
-        let mut etag = None;
-        let mut failures = 0;
-        loop {
-            let (failure, put) = match self.attempt(key, size, &mut etag, backoff).await {
-                Ok(()) => return Ok(()),
-                Err(Stop::Final(e)) => return Err(e),
-                Err(Stop::Call { failure, put }) => (failure, put),
-            };
-            failures += 1;
-            if failures >= backoff.attempts.max(1) || !failure.is_transient() {
-                let (operation, store) = if put {
-                    ("PutObject", &self.dst)
-                } else {
-                    ("GetObject", &self.src)
-                };
-                return Err(failure
-                    .into_error(format!("{operation} {key}"), &store.label)
-                    .into());
-            }
-            tokio::time::sleep(backoff.delay(failures)).await;
-        }
+        // The first answer's ETag, asked for by every later GET, also across tries.
+        let etag = Mutex::new(None);
+        let transient =
+            |stop: &Stop| matches!(stop, Stop::Call { failure, .. } if failure.is_transient());
+        backoff
+            .retry(transient, || self.attempt(key, size, &etag, backoff))
+            .await
+            .map_err(|stop| match stop {
+                Stop::Final(e) => e,
+                Stop::Call { failure, put } => {
+                    let (operation, store) = if put {
+                        ("PutObject", &self.dst)
+                    } else {
+                        ("GetObject", &self.src)
+                    };
+                    failure
+                        .into_error(format!("{operation} {key}"), &store.label)
+                        .into()
+                }
+            })
     }
 
     /// One try: a GET (resumed from where it breaks), a PUT fed from it.
@@ -215,7 +215,7 @@ impl Direct {
         &self,
         key: &str,
         size: u64,
-        etag: &mut Option<String>,
+        etag: &Mutex<Option<String>>,
         backoff: &Backoff,
     ) -> Result<(), Stop> {
         let put = |e| Stop::Call {
@@ -283,14 +283,15 @@ impl Direct {
         key: &str,
         size: u64,
         from: u64,
-        etag: &mut Option<String>,
+        etag: &Mutex<Option<String>>,
     ) -> Result<(Conn, Head), Stop> {
         let get = |e| Stop::Call {
             failure: e,
             put: false,
         };
+        let pinned = etag.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let mut extra = String::new();
-        if let Some(e) = etag.as_deref() {
+        if let Some(e) = &pinned {
             extra.push_str(&format!("if-match: {e}\r\n"));
         }
         let ranged = from > 0;
@@ -341,8 +342,8 @@ impl Direct {
                 why: format!("listed with {size} bytes, now {length}"),
             }));
         }
-        if etag.is_none() {
-            etag.clone_from(&head.etag);
+        if pinned.is_none() {
+            *etag.lock().unwrap_or_else(|e| e.into_inner()) = head.etag.clone();
         }
         Ok((conn, head))
     }
