@@ -146,6 +146,13 @@ impl tower_service::Service<http::Uri> for Connect {
     }
 }
 
+/// Asks the kernel to acknowledge what was read from `stream` at once (`TCP_QUICKACK`,
+/// which Linux does not keep set, so after each read). Best effort: should the kernel
+/// refuse, the next read is only as slow as without it.
+pub(crate) fn ack_now(stream: &TcpStream) {
+    let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
+}
+
 /// A TCP connection that asks for an immediate acknowledgement of what each read took.
 #[derive(Debug)]
 struct QuickAck(TokioIo<TcpStream>);
@@ -160,10 +167,9 @@ impl Read for QuickAck {
         let read = Pin::new(&mut *io).poll_read(cx, buf);
         // Only once a read is done (bytes taken, or the end): then an acknowledgement is
         // due, and asking for it sends it now; a read that found nothing yet costs no
-        // system call. Best effort: should the kernel refuse, the next read is only as
-        // slow as without it.
+        // system call.
         if matches!(read, Poll::Ready(Ok(()))) {
-            let _ = socket2::SockRef::from(io.inner()).set_tcp_quickack(true);
+            ack_now(io.inner());
         }
         read
     }

@@ -87,7 +87,8 @@ mod kernel {
     use tokio::net::TcpStream;
 
     use super::{Broke, Idle};
-    use crate::providers::aws::sync::direct::wire::{Conn, WireError, quick_ack};
+    use crate::providers::aws::quickack::ack_now;
+    use crate::providers::aws::sync::direct::wire::{Conn, WireError};
 
     /// What one turn of the relay did.
     enum Step {
@@ -248,7 +249,7 @@ mod kernel {
                     // short segment until this side acknowledges. Mid-body, acknowledging
                     // every read only makes the store handle more acknowledgements.
                     if left < TAIL {
-                        quick_ack(src);
+                        ack_now(src);
                     }
                     fill = 1 - fill;
                 }

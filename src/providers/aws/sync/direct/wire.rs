@@ -16,6 +16,8 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::providers::aws::quickack::ack_now;
+
 /// Response heads larger than this are refused (S3's are a few hundred bytes).
 const MAX_HEAD: usize = 64 * 1024;
 
@@ -109,7 +111,7 @@ impl Conn {
             Ok(self.stream.read_buf(&mut self.buf).await?)
         })
         .await?;
-        quick_ack(&self.stream);
+        ack_now(&self.stream);
         Ok(n)
     }
 
@@ -217,12 +219,6 @@ impl Conn {
             }
         }
     }
-}
-
-/// Asks the kernel to acknowledge what was read at once. Best effort: should it refuse,
-/// the next read is only as slow as without it.
-pub(super) fn quick_ack(stream: &TcpStream) {
-    let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
 }
 
 /// A complete response head at the start of `buf`, with its length; `None` while it is
