@@ -14,9 +14,7 @@
 
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
-
-use super::wire::{Conn, WireError, within};
+use super::wire::{Conn, WireError};
 
 /// Rests below this go through a buffer: a pipe's set-up costs more than copying them.
 const SPLICE_FROM: u64 = 256 * 1024;
@@ -65,11 +63,9 @@ pub(super) async fn relay(
             .buf
             .len()
             .min(usize::try_from(left).unwrap_or(usize::MAX));
-        within(idle.dst, async {
-            Ok(dst.stream.write_all(&src.buf[..n]).await?)
-        })
-        .await
-        .map_err(Broke::Dest)?;
+        dst.send(&src.buf[..n], idle.dst)
+            .await
+            .map_err(Broke::Dest)?;
         bytes::Buf::advance(&mut src.buf, n);
         left -= n as u64;
         *moved += n as u64;

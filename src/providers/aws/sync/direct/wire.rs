@@ -46,7 +46,7 @@ impl WireError {
 }
 
 /// Waits for `f` at most `idle`.
-pub(super) async fn within<T>(
+async fn within<T>(
     idle: Duration,
     f: impl Future<Output = Result<T, WireError>>,
 ) -> Result<T, WireError> {
