@@ -6,19 +6,20 @@ use crate::support::proxy::{Fault, FaultProxy};
 use crate::support::servers::{S3Server, boto3, moto, s3s_fs, unique};
 
 fn sync(p: &Project, src_endpoint: &str, dst_endpoint: &str, from: &str, to: &str) -> Run {
-    sync_with(p, src_endpoint, dst_endpoint, from, to, &[])
+    sync_with(p, src_endpoint, moto(), dst_endpoint, from, to, &[])
 }
 
-/// [`sync`] with `extra` arguments.
+/// [`sync`] with `extra` arguments, into `dst` (reached at `dst_endpoint`) with its keys.
 fn sync_with(
     p: &Project,
     src_endpoint: &str,
+    dst: &S3Server,
     dst_endpoint: &str,
     from: &str,
     to: &str,
     extra: &[&str],
 ) -> Run {
-    let (s, d) = (s3s_fs(), moto());
+    let (s, d) = (s3s_fs(), dst);
     let mut args = vec![
         "s3",
         "sync",
@@ -180,29 +181,18 @@ fn between_two_stores_that_check_signatures_the_direct_path_copies_byte_for_byte
         ("t/mid.parquet", 2 * 1024 * 1024 + 9),
     ];
     put(s, &sb, &objects);
-    let keys = [("AK", s.access_key.as_str()), ("SK", s.secret_key.as_str())];
-    let args = [
-        "s3",
-        "sync",
-        &format!("s3://{sb}/t/"),
-        &format!("s3://{db}/t/"),
-        "--source-endpoint",
-        &s.endpoint,
-        "--source-access-key-env",
-        "AK",
-        "--source-secret-key-env",
-        "SK",
-        "--dest-endpoint",
-        &s.endpoint,
-        "--dest-access-key-env",
-        "AK",
-        "--dest-secret-key-env",
-        "SK",
-        "--json",
-    ]
-    .map(|a| a.to_string());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let rep = report(&Project::new("").run_env(&args, &keys).expect_code(0));
+    let rep = report(
+        &sync_with(
+            &Project::new(""),
+            &s.endpoint,
+            s,
+            &s.endpoint,
+            &format!("s3://{sb}/t/"),
+            &format!("s3://{db}/t/"),
+            &[],
+        )
+        .expect_code(0),
+    );
     assert_eq!(rep["report"]["copied"], 3, "{rep}");
     let digests = |bucket: &str| {
         boto3(
@@ -314,6 +304,7 @@ fn faults_case(path: Path) {
     let r = sync_with(
         &p,
         &src_proxy.endpoint(),
+        d,
         &dst_proxy.endpoint(),
         &format!("s3://{sb}/t/"),
         &format!("s3://{db}/t/"),
@@ -374,6 +365,7 @@ fn faults_case(path: Path) {
         &sync_with(
             &p,
             &src_proxy.endpoint(),
+            d,
             &dst_proxy.endpoint(),
             &format!("s3://{sb}/t/"),
             &format!("s3://{db}/t/"),
