@@ -71,12 +71,10 @@ pub struct FaultProxy {
 /// What the proxy saw.
 #[derive(Default)]
 struct Log {
-    /// `METHOD path` of every request.
-    seen: Mutex<Vec<String>>,
+    /// `METHOD path` and the `User-Agent` (empty if none) of every request.
+    requests: Mutex<Vec<(String, String)>>,
     /// SigV4 access key ids, each once.
     keys: Mutex<Vec<String>>,
-    /// `METHOD path` and the `User-Agent` of every request, in pairs.
-    agents: Mutex<Vec<(String, String)>>,
 }
 
 impl FaultProxy {
@@ -160,7 +158,13 @@ impl FaultProxy {
 
     /// `METHOD path` of every request seen.
     pub fn seen(&self) -> Vec<String> {
-        self.log.seen.lock().expect("seen").clone()
+        self.log
+            .requests
+            .lock()
+            .expect("requests")
+            .iter()
+            .map(|(r, _)| r.clone())
+            .collect()
     }
 
     /// The access key ids of the signed requests seen (SigV4 `Credential=KEY/…`), each
@@ -174,9 +178,9 @@ impl FaultProxy {
     pub fn agents(&self, method: &str, path_prefix: &str) -> Vec<String> {
         let want = format!("{method} {path_prefix}");
         self.log
-            .agents
+            .requests
             .lock()
-            .expect("agents")
+            .expect("requests")
             .iter()
             .filter(|(r, _)| r.starts_with(&want))
             .map(|(_, a)| a.clone())
@@ -246,7 +250,7 @@ fn handle(
     rules: &Mutex<Vec<Rule>>,
     log: &Log,
 ) -> std::io::Result<()> {
-    let (seen, keys) = (&log.seen, &log.keys);
+    let keys = &log.keys;
     let mut agent = String::new();
     let mut reader = BufReader::new(client);
     let mut head = Vec::new();
@@ -292,12 +296,9 @@ fn handle(
         parts.next().unwrap_or("").to_string(),
         parts.next().unwrap_or("").to_string(),
     );
-    seen.lock()
-        .map(|mut s| s.push(format!("{method} {path}")))
-        .ok();
-    log.agents
+    log.requests
         .lock()
-        .map(|mut a| a.push((format!("{method} {path}"), agent)))
+        .map(|mut r| r.push((format!("{method} {path}"), agent)))
         .ok();
     let mut client = reader.into_inner();
     let fault = pick(rules, &method, &path);
